@@ -1,0 +1,64 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { apiKeyMatches, hashApiKey, isWellFormedApiKey } from '../domain/apiKeys.js';
+import { unauthenticated, unauthorized } from '../domain/errors.js';
+import type { Viewer } from '../domain/permissions.js';
+import { loadViewer } from '../content/access.js';
+import { findUserByApiKeyHash } from '../store/queries/users.js';
+import { RateLimiter } from './rateLimit.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    viewer: Viewer | null;
+  }
+  interface FastifyContextConfig {
+    /** Routes that answer without an API key (the health check, the API document). */
+    public?: boolean;
+  }
+}
+
+function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.apikey;
+  if (typeof header === 'string' && header) return header.trim();
+  const authorization = request.headers.authorization;
+  const bearer = authorization && /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return bearer ? bearer[1] : undefined;
+}
+
+async function authenticate(app: FastifyInstance, request: FastifyRequest): Promise<Viewer> {
+  const key = presentedKey(request);
+  if (!key) throw unauthenticated();
+  if (!isWellFormedApiKey(key)) throw unauthenticated('Malformed API key: it must be 16–64 characters of A-Z, a-z, 0-9 and _');
+  const found = await findUserByApiKeyHash(app.store.db, hashApiKey(key));
+  if (!found || !apiKeyMatches(key, found.apiKeyHash)) throw unauthenticated('Unknown API key');
+  if (!found.user.enabled) throw unauthorized(`The account ${found.user.username} is disabled`);
+  return loadViewer(app.store.db, found.user);
+}
+
+/**
+ * Identifies the caller by API key (the apiKey header, or a Bearer token) on every route but the
+ * public ones, and counts the request against the caller's rate limit: a known user's own, or
+ * the address's when no valid key was given, so guessing keys is limited too.
+ */
+export const authentication = fp(async (app: FastifyInstance) => {
+  const limiter = new RateLimiter(app.config.rateLimit.max, app.config.rateLimit.windowMs);
+  app.decorateRequest('viewer', null);
+  app.addHook('onRequest', async (request, reply) => {
+    let failure: unknown = null;
+    if (!request.routeOptions.config.public) {
+      try {
+        request.viewer = await authenticate(app, request);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    limiter.hit(request.viewer ? `user:${request.viewer.user.id}` : `ip:${request.ip}`, reply);
+    if (failure) throw failure;
+  });
+});
+
+/** The caller; only called on routes that are not public, where authentication has run. */
+export function viewerOf(request: FastifyRequest): Viewer {
+  if (!request.viewer) throw unauthenticated();
+  return request.viewer;
+}

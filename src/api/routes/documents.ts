@@ -1,0 +1,161 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { globalId } from '../../domain/globalIds.js';
+import type { Form, RecordRow, User } from '../../domain/model.js';
+import {
+  createDocument,
+  deleteDocument,
+  getDocument,
+  listDocuments,
+  updateDocument,
+  type DocumentView,
+} from '../../content/documents.js';
+import { viewerOf } from '../auth.js';
+import { page, pageLinks, selfLink, sortOrder } from '../links.js';
+import { errorResponses, IdParams, Links, OrderBy, PageQuery, paginated, UserSummary } from '../schemas.js';
+import { fileJson, userJson } from '../views.js';
+import { FileJson } from './files.js';
+
+const FormRef = Type.Object({ id: Type.Integer(), globalId: Type.String(), name: Type.String() });
+
+const summaryProperties = {
+  id: Type.Integer(),
+  globalId: Type.String(),
+  name: Type.String(),
+  created: Type.String(),
+  lastModified: Type.String(),
+  parentFolderId: Type.Union([Type.Integer(), Type.Null()]),
+  signed: Type.Boolean(),
+  tags: Type.String(),
+  form: FormRef,
+  owner: UserSummary,
+  _links: Links,
+};
+
+const DocumentSummary = Type.Object(summaryProperties);
+
+const DocumentJson = Type.Object({
+  ...summaryProperties,
+  version: Type.Integer(),
+  fields: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      globalId: Type.String(),
+      name: Type.String(),
+      type: Type.String(),
+      content: Type.String(),
+      lastModified: Type.String(),
+      columnIndex: Type.Integer(),
+      files: Type.Array(FileJson),
+    }),
+  ),
+});
+
+const Content = Type.String({ description: 'HTML; <fileId=N> attaches gallery file N, <docId=N> links document N' });
+
+const NewDocumentBody = Type.Object({
+  name: Type.Optional(Type.String()),
+  tags: Type.Optional(Type.String({ description: 'comma-separated' })),
+  parentFolderId: Type.Optional(Type.Integer({ minimum: 1 })),
+  form: Type.Optional(Type.Object({ id: Type.Integer({ minimum: 1 }) })),
+  fields: Type.Optional(Type.Array(Type.Object({ name: Type.Optional(Type.String()), content: Type.Optional(Content) }))),
+});
+
+const DocumentChangesBody = Type.Object({
+  name: Type.Optional(Type.String()),
+  tags: Type.Optional(Type.String()),
+  fields: Type.Optional(Type.Array(Type.Object({ id: Type.Optional(Type.Integer({ minimum: 1 })), content: Type.Optional(Content) }))),
+});
+
+function summaryJson(request: FastifyRequest, record: RecordRow, owner: User, form: Form | undefined) {
+  return {
+    id: record.id,
+    globalId: globalId('DOCUMENT', record.id),
+    name: record.name,
+    created: record.created,
+    lastModified: record.modified,
+    parentFolderId: record.parentId,
+    signed: false,
+    tags: record.tags,
+    form: { id: form?.id ?? 0, globalId: globalId('FORM', form?.id ?? 0), name: form?.name ?? 'Unknown' },
+    owner: userJson(owner),
+    _links: [selfLink(request, `/documents/${record.id}`)],
+  };
+}
+
+function documentJson(request: FastifyRequest, view: DocumentView) {
+  return {
+    ...summaryJson(request, view.record, view.owner, view.form),
+    version: view.record.version,
+    fields: view.fields.map((f) => ({
+      id: f.id,
+      globalId: globalId('FIELD', f.id),
+      name: f.name,
+      type: f.type,
+      content: f.content,
+      lastModified: f.modified,
+      columnIndex: f.columnIndex,
+      files: f.files.map(({ record, file }) => fileJson(request, record, file)),
+    })),
+  };
+}
+
+export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const db = app.store.db;
+
+  app.get(
+    '/documents',
+    {
+      schema: {
+        summary: 'Documents the caller may read; query searches names, tags and field text',
+        querystring: Type.Object({ ...PageQuery, orderBy: OrderBy, query: Type.Optional(Type.String({ maxLength: 500 })) }),
+        response: { 200: paginated('documents', DocumentSummary), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = page(request.query);
+      const order = sortOrder(request.query.orderBy, 'lastModified desc');
+      const { totalHits, documents } = await listDocuments(db, viewerOf(request), request.query.query?.trim() || null, order, p);
+      return {
+        totalHits,
+        pageNumber: p.pageNumber,
+        documents: documents.map((d) => summaryJson(request, d.record, d.owner, d.form)),
+        _links: pageLinks(request, totalHits, p.pageNumber, p.pageSize),
+      };
+    },
+  );
+
+  app.post(
+    '/documents',
+    { schema: { summary: 'Create a document', body: NewDocumentBody, response: { 201: DocumentJson, ...errorResponses } } },
+    async (request, reply) => reply.code(201).send(documentJson(request, await createDocument(db, viewerOf(request), request.body))),
+  );
+
+  app.get(
+    '/documents/:id',
+    { schema: { summary: 'A document with its fields', params: IdParams, response: { 200: DocumentJson, ...errorResponses } } },
+    async (request) => documentJson(request, await getDocument(db, viewerOf(request), request.params.id)),
+  );
+
+  app.put(
+    '/documents/:id',
+    {
+      schema: {
+        summary: 'Change a document: saved as a new version, the old one kept',
+        params: IdParams,
+        body: DocumentChangesBody,
+        response: { 200: DocumentJson, ...errorResponses },
+      },
+    },
+    async (request) => documentJson(request, await updateDocument(db, viewerOf(request), request.params.id, request.body)),
+  );
+
+  app.delete(
+    '/documents/:id',
+    { schema: { summary: 'Delete a document', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      await deleteDocument(db, viewerOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,57 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { notFound } from '../../domain/errors.js';
+import { globalId } from '../../domain/globalIds.js';
+import type { Group } from '../../domain/model.js';
+import { isSysadmin } from '../../domain/permissions.js';
+import { allGroups, findGroup } from '../../store/queries/groups.js';
+import { viewerOf } from '../auth.js';
+import { selfLink } from '../links.js';
+import { errorResponses, IdParams, Links } from '../schemas.js';
+
+export const GroupJson = Type.Object({
+  id: Type.Integer(),
+  globalId: Type.String(),
+  name: Type.String(),
+  type: Type.String(),
+  sharedFolderId: Type.Integer(),
+  members: Type.Array(Type.Object({ id: Type.Integer(), username: Type.String(), role: Type.String() })),
+  _links: Links,
+});
+
+export function groupJson(request: FastifyRequest, group: Group) {
+  return {
+    id: group.id,
+    globalId: globalId('GROUP', group.id),
+    name: group.name,
+    type: group.type,
+    sharedFolderId: group.sharedFolderId,
+    members: group.members.map((m) => ({ id: m.userId, username: m.username, role: m.role })),
+    _links: [selfLink(request, `/groups/${group.id}`)],
+  };
+}
+
+export const groupRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/groups',
+    { schema: { summary: "The caller's groups (a sysadmin sees all)", response: { 200: Type.Array(GroupJson), ...errorResponses } } },
+    async (request) => {
+      const viewer = viewerOf(request);
+      const groups = isSysadmin(viewer.user) ? await allGroups(app.store.db) : viewer.groups;
+      return groups.map((g) => groupJson(request, g));
+    },
+  );
+
+  app.get(
+    '/groups/:id',
+    { schema: { summary: 'One group, for its members and sysadmins', params: IdParams, response: { 200: GroupJson, ...errorResponses } } },
+    async (request) => {
+      const viewer = viewerOf(request);
+      const group = await findGroup(app.store.db, request.params.id);
+      if (!group || !(isSysadmin(viewer.user) || group.members.some((m) => m.userId === viewer.user.id))) {
+        throw notFound('group', request.params.id);
+      }
+      return groupJson(request, group);
+    },
+  );
+};

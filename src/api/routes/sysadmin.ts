@@ -1,0 +1,106 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { unauthorized } from '../../domain/errors.js';
+import { groupRoles, groupTypes, systemRoles, type User } from '../../domain/model.js';
+import { isSysadmin } from '../../domain/permissions.js';
+import { createGroup } from '../../content/groups.js';
+import { createUser, enableUser } from '../../content/users.js';
+import { countUsers, listUsersPage } from '../../store/queries/users.js';
+import { viewerOf } from '../auth.js';
+import { page, pageLinks } from '../links.js';
+import { errorResponses, IdParams, PageQuery, paginated } from '../schemas.js';
+import { userJson } from '../views.js';
+import { UserDetails } from './userDetails.js';
+import { GroupJson, groupJson } from './groups.js';
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+const NewUserBody = Type.Object({
+  username: Type.String(),
+  email: Type.String(),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  password: Type.String(),
+  role: literals(systemRoles),
+  affiliation: Type.Optional(Type.String()),
+  apiKey: Type.Optional(Type.String()),
+});
+
+const NewGroupBody = Type.Object({
+  displayName: Type.String(),
+  type: literals(groupTypes),
+  members: Type.Array(
+    Type.Object({
+      username: Type.String(),
+      roleInGroup: literals(groupRoles),
+      viewAll: Type.Optional(Type.Boolean({ description: 'extension: a lab admin who may read every member\'s work' })),
+    }),
+  ),
+});
+
+function requireSysadmin(request: FastifyRequest): void {
+  const { user } = viewerOf(request);
+  if (!isSysadmin(user)) throw unauthorized(`${user.username} is not a sysadmin`);
+}
+
+function details(user: User) {
+  return { ...userJson(user), role: user.role, affiliation: user.affiliation, enabled: user.enabled };
+}
+
+export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Every route of this plugin is a sysadmin's; refuse others before reading what they sent.
+  app.addHook('preValidation', async (request) => requireSysadmin(request));
+
+  app.post(
+    '/sysadmin/users',
+    {
+      schema: {
+        summary: 'Create a user (sysadmin); the answer carries the API key, shown this once',
+        body: NewUserBody,
+        response: { 201: Type.Composite([UserDetails, Type.Object({ apiKey: Type.String() })]), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { user, apiKey } = await createUser(app.store.db, request.body);
+      return reply.code(201).send({ ...details(user), apiKey });
+    },
+  );
+
+  app.get(
+    '/sysadmin/users',
+    {
+      schema: {
+        summary: 'All users, a page at a time (sysadmin)',
+        querystring: Type.Object(PageQuery),
+        response: { 200: paginated('users', UserDetails), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = page(request.query);
+      const [totalHits, users] = await Promise.all([countUsers(app.store.db), listUsersPage(app.store.db, p.offset, p.limit)]);
+      return { totalHits, pageNumber: p.pageNumber, users: users.map(details), _links: pageLinks(request, totalHits, p.pageNumber, p.pageSize) };
+    },
+  );
+
+  for (const action of ['enable', 'disable'] as const) {
+    app.put(
+      `/sysadmin/users/:id/${action}`,
+      {
+        schema: {
+          summary: `${action === 'enable' ? 'Enable' : 'Disable'} a user's account (sysadmin)`,
+          params: IdParams,
+          response: { 200: UserDetails, ...errorResponses },
+        },
+      },
+      async (request) => details(await enableUser(app.store.db, request.params.id, action === 'enable')),
+    );
+  }
+
+  app.post(
+    '/sysadmin/groups',
+    {
+      schema: { summary: 'Create a group (sysadmin); a lab group needs a PI', body: NewGroupBody, response: { 201: GroupJson, ...errorResponses } },
+    },
+    async (request, reply) => reply.code(201).send(groupJson(request, await createGroup(app.store.db, request.body))),
+  );
+};

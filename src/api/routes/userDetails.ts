@@ -1,0 +1,20 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { viewerOf } from '../auth.js';
+import { errorResponses, UserSummary } from '../schemas.js';
+import { userJson } from '../views.js';
+
+export const UserDetails = Type.Composite([
+  UserSummary,
+  Type.Object({ role: Type.String(), affiliation: Type.Union([Type.String(), Type.Null()]), enabled: Type.Boolean() }),
+]);
+
+export const userDetailsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/userDetails/whoami',
+    { schema: { summary: 'The caller', response: { 200: UserDetails, ...errorResponses } } },
+    async (request) => {
+      const { user } = viewerOf(request);
+      return { ...userJson(user), role: user.role, affiliation: user.affiliation, enabled: user.enabled };
+    },
+  );
+};

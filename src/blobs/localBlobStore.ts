@@ -1,0 +1,62 @@
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobStore, StoredBlob } from './blobStore.js';
+
+const keyPattern = /^[0-9a-f]{2}\/[0-9a-f-]{36}$/;
+
+/**
+ * Blobs as files under `<root>/<2 hex>/<uuid>`. Each is written to `<root>/tmp/` first and
+ * renamed into place when whole, so a crash never leaves a half-written blob under a real key.
+ */
+export class LocalBlobStore implements BlobStore {
+  private readonly tmpDir: string;
+
+  constructor(private readonly root: string) {
+    this.tmpDir = path.join(root, 'tmp');
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  private pathOf(key: string): string {
+    // Keys are ours, but a path must never be built from anything else.
+    if (!keyPattern.test(key)) throw new Error(`Not a blob key: ${key}`);
+    return path.join(this.root, key);
+  }
+
+  async put(source: Readable): Promise<StoredBlob> {
+    const id = randomUUID();
+    const key = `${id.slice(0, 2)}/${id}`;
+    const tmp = path.join(this.tmpDir, id);
+    const hash = createHash('sha256');
+    let size = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, measure, fs.createWriteStream(tmp, { flags: 'wx' }));
+      await fs.promises.mkdir(path.dirname(this.pathOf(key)), { recursive: true });
+      await fs.promises.rename(tmp, this.pathOf(key));
+    } catch (error) {
+      await fs.promises.rm(tmp, { force: true });
+      throw error;
+    }
+    return { key, size, sha256: hash.digest('hex') };
+  }
+
+  async open(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    const file = this.pathOf(key);
+    // Opening first turns a missing blob into a rejected promise rather than a later stream error.
+    const handle = await fs.promises.open(file, 'r');
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(key), { force: true });
+  }
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { ensureFirstSysadmin } from '../content/users.js';
+import { openParts, startServer } from '../server.js';
+import { seedDemoLab, type DemoKey } from './demo.js';
+
+function printKeys(url: string, keys: DemoKey[]): void {
+  console.log('\nDemo lab API keys (kept in the data directory as demo-keys.json):');
+  for (const k of keys) console.log(`  ${k.username.padEnd(10)} ${k.role.padEnd(14)} ${k.apiKey}`);
+  const alice = keys.find((k) => k.username === 'alice') ?? keys[0];
+  if (alice) {
+    console.log(`\nStart an export of ${alice.username}'s work, then follow the job it returns:`);
+    console.log(`  curl -s -X POST -H "apiKey: ${alice.apiKey}" ${url}/api/v1/export/html/user`);
+    console.log(`  curl -s -H "apiKey: ${alice.apiKey}" ${url}/api/v1/jobs/<id>\n`);
+  }
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the API (configured by environment variables: see the README)')
+    .option('--demo', 'on an empty database, add a demo lab and print its API keys')
+    .action(async (options: { demo?: boolean }) => {
+      const config = loadConfig();
+      const parts = await openParts(config);
+      const first = await ensureFirstSysadmin(parts.store.db, config.sysadminApiKey);
+      if (first && !config.sysadminApiKey && !options.demo) {
+        console.log(`Created the first sysadmin, "${first.user.username}", with API key ${first.apiKey} (shown once).`);
+      }
+      const demoKeys = options.demo ? await seedDemoLab(config, parts, first?.apiKey ?? null) : [];
+      const server = await startServer(config, parts);
+      server.app.log.info(`elnport listening on ${server.url}`);
+      if (options.demo) printKeys(config.publicUrl ?? server.url, demoKeys);
+      const stop = async (signal: string) => {
+        server.app.log.info(`${signal}: shutting down`);
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

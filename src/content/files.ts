@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/schema.js';
+import type { BlobStore, StoredBlob } from '../blobs/blobStore.js';
+import { illegalArgument, invalidField, notFound } from '../domain/errors.js';
+import type { MediaFile, RecordRow } from '../domain/model.js';
+import type { Viewer } from '../domain/permissions.js';
+import { isoNow } from '../domain/time.js';
+import { findMediaFiles, insertMedia } from '../store/queries/media.js';
+import { insertRecord } from '../store/queries/records.js';
+import { readableRecord, writableRecord } from './access.js';
+
+export interface GalleryFile {
+  record: RecordRow;
+  file: MediaFile;
+}
+
+/** The name a browser sent, without any path, control characters or leading dots. */
+export function safeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^\.+/, '').trim().slice(0, 255);
+  return cleaned || 'file';
+}
+
+export interface Upload {
+  fileName: string;
+  contentType: string;
+  caption?: string;
+  folderId?: number;
+}
+
+/**
+ * Records a file whose bytes are already in the blob store. If the record cannot be written
+ * (bad folder, database failure) the blob is removed, so nothing is left half-added.
+ */
+export async function addGalleryFile(
+  db: Kysely<DB>,
+  blobs: BlobStore,
+  viewer: Viewer,
+  upload: Upload,
+  blob: StoredBlob,
+): Promise<GalleryFile> {
+  try {
+    const folder = await writableRecord(db, viewer, upload.folderId ?? viewer.user.galleryFolderId, ['FOLDER', 'NOTEBOOK']);
+    if (folder.kind === 'NOTEBOOK') throw illegalArgument('Files go in a folder, not a notebook');
+    const caption = upload.caption ?? '';
+    if (caption.length > 2000) throw invalidField('caption', caption.slice(0, 50), 'caption must be at most 2000 characters');
+    const fileName = safeFileName(upload.fileName);
+    const id = await db.transaction().execute(async (trx) => {
+      const now = isoNow();
+      const recordId = await insertRecord(trx, {
+        kind: 'MEDIA',
+        name: fileName,
+        owner_id: viewer.user.id,
+        parent_id: folder.id,
+        created: now,
+        modified: now,
+        form_id: null,
+        deleted_at: null,
+      });
+      await insertMedia(trx, recordId, {
+        fileName,
+        caption,
+        contentType: upload.contentType || 'application/octet-stream',
+        size: blob.size,
+        sha256: blob.sha256,
+        blobKey: blob.key,
+      });
+      return recordId;
+    });
+    return (await findMediaFiles(db, [id]))[0]!;
+  } catch (error) {
+    await blobs.delete(blob.key);
+    throw error;
+  }
+}
+
+export async function getGalleryFile(db: Kysely<DB>, viewer: Viewer, id: number): Promise<GalleryFile> {
+  await readableRecord(db, viewer, id, ['MEDIA']);
+  const [found] = await findMediaFiles(db, [id]);
+  if (!found) throw notFound('file', id);
+  return found;
+}

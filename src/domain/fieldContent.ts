@@ -1,0 +1,122 @@
+import sanitizeHtml from 'sanitize-html';
+
+/**
+ * Field content is HTML written by scientists. It is sanitised on the way in (formatting kept;
+ * scripts, event handlers and script URLs removed), so every later reader, the API and every
+ * exported page, can show it as it is. RSpace's `<fileId=N>` and `<docId=N>` placeholders become
+ * markup carrying `data-file-id` / `data-doc-id`, which is also how references are found again.
+ */
+
+const safeStyle = /^[#(),.%\w\s-]+$/;
+
+const sanitizeOptions: sanitizeHtml.IOptions = {
+  allowedTags: [
+    ...sanitizeHtml.defaults.allowedTags,
+    'img', 'h1', 'h2', 'span', 'u', 's', 'del', 'ins', 'sub', 'sup', 'font', 'figure', 'figcaption',
+  ],
+  allowedAttributes: {
+    a: ['href', 'name', 'title', 'target', 'rel', 'data-doc-id', 'data-file-id'],
+    img: ['src', 'alt', 'title', 'width', 'height', 'data-file-id'],
+    td: ['colspan', 'rowspan'],
+    th: ['colspan', 'rowspan', 'scope'],
+    font: ['color'],
+    ol: ['start', 'type'],
+    '*': ['class', 'style', 'id', 'lang', 'dir'],
+  },
+  allowedStyles: {
+    '*': Object.fromEntries(
+      [
+        'color', 'background-color', 'text-align', 'font-weight', 'font-style', 'font-size', 'font-family',
+        'text-decoration', 'vertical-align', 'width', 'height', 'margin-left', 'padding-left', 'border',
+      ].map((property) => [property, [safeStyle]]),
+    ),
+  },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'discard',
+  // A pasted <script> or <style> must vanish with its text, not leave the code visible.
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template'],
+};
+
+export function sanitizeFieldHtml(html: string): string {
+  return sanitizeHtml(html, sanitizeOptions);
+}
+
+export interface References {
+  fileIds: number[];
+  documentIds: number[];
+}
+
+const filePlaceholder = /<fileId=(\d+)>/gi;
+const docPlaceholder = /<docId=(\d+)>/gi;
+const fileToken = /\u2063ELNPORT-FILE-(\d+)\u2063/g;
+const docToken = /\u2063ELNPORT-DOC-(\d+)\u2063/g;
+const fileAttribute = /data-file-id="(\d+)"/g;
+const docAttribute = /data-doc-id="(\d+)"/g;
+
+function idsOf(text: string, pattern: RegExp): number[] {
+  return [...new Set([...text.matchAll(pattern)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+}
+
+export interface PreparedContent {
+  /** Sanitised HTML with placeholders still to be turned into markup. */
+  html: string;
+  references: References;
+}
+
+/**
+ * First half of reading field content: placeholders are protected as tokens the sanitiser keeps
+ * as text, then the HTML is sanitised, and every reference (placeholder or existing markup) listed
+ * so the caller can check each one exists and may be read before anything is written.
+ */
+export function prepareFieldContent(input: string): PreparedContent {
+  const protectedHtml = input
+    .replace(/\u2063/g, '')
+    .replace(filePlaceholder, '\u2063ELNPORT-FILE-$1\u2063')
+    .replace(docPlaceholder, '\u2063ELNPORT-DOC-$1\u2063');
+  const html = sanitizeFieldHtml(protectedHtml);
+  return {
+    html,
+    references: {
+      fileIds: [...new Set([...idsOf(html, fileToken), ...idsOf(html, fileAttribute)])].sort((a, b) => a - b),
+      documentIds: [...new Set([...idsOf(html, docToken), ...idsOf(html, docAttribute)])].sort((a, b) => a - b),
+    },
+  };
+}
+
+export interface ReferencedFile {
+  id: number;
+  name: string;
+  contentType: string;
+}
+
+export interface ReferencedDocument {
+  id: number;
+  name: string;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Second half: tokens become markup; images are shown inline, other files linked. */
+export function renderPlaceholders(
+  html: string,
+  files: Map<number, ReferencedFile>,
+  documents: Map<number, ReferencedDocument>,
+): string {
+  return html
+    .replace(fileToken, (_m, id: string) => {
+      const file = files.get(Number(id));
+      if (!file) return '';
+      const name = escapeHtml(file.name);
+      return file.contentType.startsWith('image/')
+        ? `<img src="/api/v1/files/${id}/file" alt="${name}" data-file-id="${id}" />`
+        : `<a href="/api/v1/files/${id}/file" data-file-id="${id}">${name}</a>`;
+    })
+    .replace(docToken, (_m, id: string) => {
+      const doc = documents.get(Number(id));
+      return doc ? `<a href="/globalId/SD${id}" data-doc-id="${id}">${escapeHtml(doc.name)}</a>` : '';
+    });
+}

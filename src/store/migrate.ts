@@ -1,0 +1,28 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { ElnportError } from '../domain/errors.js';
+import * as content from './migrations/2026-11-26-01-content.js';
+
+/** Every migration, in order. A name, once released, never changes. */
+const migrations: Record<string, Migration> = {
+  '2026-11-26-01-content': content,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/**
+ * Brings the database up to this code's schema. Kysely refuses a database that has run a
+ * migration this code does not know, which is what we want: never start against a newer schema.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const message = failed
+      ? `Database migration ${failed} failed`
+      : 'The database was written by a newer elnport (or its migrations differ); refusing to start';
+    throw new ElnportError(500, 50001, `${message}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,12 @@
+import type { Db } from '../db.js';
+import type { Form, FormFieldDefinition } from '../../domain/model.js';
+
+export async function findForm(db: Db, id: number): Promise<Form | undefined> {
+  const row = await db.selectFrom('forms').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && { id: row.id, name: row.name, fields: JSON.parse(row.fields_json) as FormFieldDefinition[] };
+}
+
+export async function findFormByName(db: Db, name: string): Promise<Form | undefined> {
+  const row = await db.selectFrom('forms').select('id').where('name', '=', name).orderBy('id').executeTakeFirst();
+  return row && findForm(db, row.id);
+}

@@ -1,0 +1,43 @@
+import type { Db } from '../db.js';
+import type { MediaFile, RecordRow } from '../../domain/model.js';
+import { rowToRecord } from './records.js';
+
+export async function insertMedia(db: Db, recordId: number, file: Omit<MediaFile, 'id'>): Promise<void> {
+  await db
+    .insertInto('media')
+    .values({
+      record_id: recordId,
+      file_name: file.fileName,
+      caption: file.caption,
+      content_type: file.contentType,
+      size: file.size,
+      sha256: file.sha256,
+      blob_key: file.blobKey,
+    })
+    .execute();
+}
+
+/** Live gallery files with their records, in id order. */
+export async function findMediaFiles(db: Db, ids: number[]): Promise<{ record: RecordRow; file: MediaFile }[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('media')
+    .innerJoin('records', 'records.id', 'media.record_id')
+    .selectAll()
+    .where('media.record_id', 'in', ids)
+    .where('records.deleted_at', 'is', null)
+    .orderBy('records.id')
+    .execute();
+  return rows.map((row) => ({
+    record: rowToRecord(row),
+    file: {
+      id: row.record_id,
+      fileName: row.file_name,
+      caption: row.caption,
+      contentType: row.content_type,
+      size: row.size,
+      sha256: row.sha256,
+      blobKey: row.blob_key,
+    },
+  }));
+}

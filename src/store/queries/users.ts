@@ -1,0 +1,77 @@
+import type { Db } from '../db.js';
+import type { NewUserRow, UserRow } from '../schema.js';
+import type { SystemRole, User } from '../../domain/model.js';
+
+export function rowToUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    role: row.role as SystemRole,
+    affiliation: row.affiliation,
+    enabled: row.enabled === 1,
+    homeFolderId: row.home_folder_id ?? 0,
+    galleryFolderId: row.gallery_folder_id ?? 0,
+    created: row.created,
+  };
+}
+
+export async function insertUser(db: Db, row: NewUserRow): Promise<number> {
+  const { id } = await db.insertInto('users').values(row).returning('id').executeTakeFirstOrThrow();
+  return id;
+}
+
+export async function setUserFolders(db: Db, userId: number, homeFolderId: number, galleryFolderId: number): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ home_folder_id: homeFolderId, gallery_folder_id: galleryFolderId })
+    .where('id', '=', userId)
+    .execute();
+}
+
+export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && rowToUser(row);
+}
+
+export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  return row && rowToUser(row);
+}
+
+export async function findUsersByUsernames(db: Db, usernames: string[]): Promise<User[]> {
+  if (usernames.length === 0) return [];
+  const rows = await db.selectFrom('users').selectAll().where('username', 'in', usernames).execute();
+  return rows.map(rowToUser);
+}
+
+export async function findUserByApiKeyHash(db: Db, hash: string): Promise<{ user: User; apiKeyHash: string } | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('api_key_hash', '=', hash).executeTakeFirst();
+  return row && { user: rowToUser(row), apiKeyHash: row.api_key_hash ?? '' };
+}
+
+export async function setUserApiKeyHash(db: Db, userId: number, hash: string): Promise<void> {
+  await db.updateTable('users').set({ api_key_hash: hash }).where('id', '=', userId).execute();
+}
+
+export async function setUserEnabled(db: Db, userId: number, enabled: boolean): Promise<void> {
+  await db.updateTable('users').set({ enabled: enabled ? 1 : 0 }).where('id', '=', userId).execute();
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const { n } = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+export async function listUsersPage(db: Db, offset: number, limit: number): Promise<User[]> {
+  const rows = await db.selectFrom('users').selectAll().orderBy('id').offset(offset).limit(limit).execute();
+  return rows.map(rowToUser);
+}
+
+export async function findUsersByIds(db: Db, ids: number[]): Promise<User[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+  return rows.map(rowToUser);
+}

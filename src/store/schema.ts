@@ -1,0 +1,123 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * The tables as Kysely sees them. Timestamps are ISO-8601 UTC text ("2026-11-26T05:00:00.000Z")
+ * and booleans are 0/1 integers on both databases, so one set of queries serves SQLite and
+ * PostgreSQL and text order is time order.
+ */
+
+type Id = Generated<number>;
+type Flag = ColumnType<number, number | undefined, number>;
+
+export interface UsersTable {
+  id: Id;
+  username: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  role: string;
+  affiliation: string | null;
+  password_hash: string | null;
+  api_key_hash: string | null;
+  enabled: Flag;
+  home_folder_id: number | null;
+  gallery_folder_id: number | null;
+  created: string;
+}
+
+export interface LabGroupsTable {
+  id: Id;
+  name: string;
+  type: string;
+  shared_folder_id: number | null;
+  created: string;
+}
+
+export interface GroupMembersTable {
+  group_id: number;
+  user_id: number;
+  role: string;
+  view_all: Flag;
+}
+
+export interface RecordsTable {
+  id: Id;
+  kind: string;
+  name: string;
+  owner_id: number;
+  parent_id: number | null;
+  created: string;
+  modified: string;
+  version: ColumnType<number, number | undefined, number>;
+  tags: ColumnType<string, string | undefined, string>;
+  form_id: number | null;
+  deleted_at: string | null;
+}
+
+export interface FormsTable {
+  id: Id;
+  name: string;
+  /** The form's field definitions, `[{name, type}]`, in column order. */
+  fields_json: string;
+  created: string;
+}
+
+export interface FieldsTable {
+  id: Id;
+  document_id: number;
+  name: string;
+  type: string;
+  column_index: number;
+  content: string;
+  modified: string;
+}
+
+export interface DocumentVersionsTable {
+  document_id: number;
+  version: number;
+  name: string;
+  tags: string;
+  modified: string;
+  /** The fields as they were: `[{id, name, type, columnIndex, content, modified}]`. */
+  fields_json: string;
+}
+
+export interface MediaTable {
+  record_id: number;
+  file_name: string;
+  caption: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  blob_key: string;
+}
+
+export interface FieldFilesTable {
+  field_id: number;
+  file_id: number;
+}
+
+export interface FieldLinksTable {
+  field_id: number;
+  target_id: number;
+}
+
+export interface DB {
+  users: UsersTable;
+  lab_groups: LabGroupsTable;
+  group_members: GroupMembersTable;
+  records: RecordsTable;
+  forms: FormsTable;
+  fields: FieldsTable;
+  document_versions: DocumentVersionsTable;
+  media: MediaTable;
+  field_files: FieldFilesTable;
+  field_links: FieldLinksTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type RecordRowDb = Selectable<RecordsTable>;
+export type NewRecordRow = Insertable<RecordsTable>;
+export type FieldRowDb = Selectable<FieldsTable>;
+export type MediaRowDb = Selectable<MediaTable>;
