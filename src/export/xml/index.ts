@@ -1,0 +1,10 @@
+export { documentXml } from './documentXml.js';
+export { formXml } from './formXml.js';
+export { galleryXml } from './galleryXml.js';
+export { folderTreeXml } from './folderTreeXml.js';
+export { linkResolverXml } from './linkResolverXml.js';
+export { usersXml } from './usersXml.js';
+export { documentSchemaXsd } from './documentSchemaXsd.js';
+export { formSchemaXsd } from './formSchemaXsd.js';
+export { folderTreeSchemaXsd } from './folderTreeSchemaXsd.js';
+export { usersSchemaXsd } from './usersSchemaXsd.js';
