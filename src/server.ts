@@ -1,47 +1,66 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './api/app.js';
-import { LocalBlobStore } from './blobs/localBlobStore.js';
-import { openStore, type Store } from './store/db.js';
+import { ArchiveStore } from './blobs/archiveStore.js';
 import type { BlobStore } from './blobs/blobStore.js';
+import { LocalBlobStore } from './blobs/localBlobStore.js';
+import { ExportService } from './jobs/exportService.js';
+import { openStore, type Store } from './store/db.js';
 
 export interface Server {
   app: FastifyInstance;
   store: Store;
   blobs: BlobStore;
+  archives: ArchiveStore;
+  exports: ExportService;
   /** The address it listens on, e.g. http://127.0.0.1:8080 */
   url: string;
   close(): Promise<void>;
 }
 
-export async function openParts(config: Config): Promise<{ store: Store; blobs: BlobStore }> {
-  const store = await openStore(config);
-  return { store, blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')) };
+export interface Parts {
+  store: Store;
+  blobs: BlobStore;
+  archives: ArchiveStore;
 }
 
-/** Opens the store and blob store, and serves the API until `close()`. */
-export async function startServer(config: Config, parts?: { store: Store; blobs: BlobStore }): Promise<Server> {
-  const { store, blobs } = parts ?? (await openParts(config));
+export async function openParts(config: Config): Promise<Parts> {
+  const store = await openStore(config);
+  return {
+    store,
+    blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')),
+    archives: new ArchiveStore(path.join(config.dataDir, 'archives')),
+  };
+}
+
+/** Opens the stores, starts the export workers, and serves the API until `close()`. */
+export async function startServer(config: Config, given?: Parts, logger?: Logger): Promise<Server> {
+  const parts = given ?? (await openParts(config));
+  const log = logger ?? pino({ level: config.logLevel });
+  const exports = new ExportService({ ...parts, db: parts.store.db, dialect: parts.store.dialect, config, log });
   let app: FastifyInstance | undefined;
   try {
-    app = await buildApp({ config, store, blobs });
+    await exports.start();
+    app = await buildApp({ config, ...parts, exports, logger: log });
     const address = await app.listen({ port: config.port, host: config.host });
-    const url = address.replace('[::1]', 'localhost');
     const server = app;
     return {
       app: server,
-      store,
-      blobs,
-      url,
+      ...parts,
+      exports,
+      url: address,
       async close() {
         await server.close();
-        await store.close();
+        await exports.stop();
+        await parts.store.close();
       },
     };
   } catch (error) {
     await app?.close();
-    await store.close();
+    await exports.stop();
+    await parts.store.close();
     throw error;
   }
 }

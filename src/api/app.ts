@@ -1,10 +1,12 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Store } from '../store/db.js';
 import type { BlobStore } from '../blobs/blobStore.js';
+import type { ArchiveStore } from '../blobs/archiveStore.js';
+import type { ExportService } from '../jobs/exportService.js';
 import { version } from '../version.js';
 import { authentication } from './auth.js';
 import { registerErrorHandling } from './errors.js';
@@ -16,12 +18,16 @@ import { groupRoutes } from './routes/groups.js';
 import { folderRoutes } from './routes/folders.js';
 import { documentRoutes } from './routes/documents.js';
 import { fileRoutes } from './routes/files.js';
+import { exportRoutes } from './routes/exports.js';
+import { jobRoutes } from './routes/jobs.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     store: Store;
     blobs: BlobStore;
+    archives: ArchiveStore;
+    exports: ExportService;
   }
 }
 
@@ -29,13 +35,15 @@ export interface AppParts {
   config: Config;
   store: Store;
   blobs: BlobStore;
-  logger?: FastifyServerOptions['logger'];
+  archives: ArchiveStore;
+  exports: ExportService;
+  logger?: FastifyBaseLogger;
 }
 
 /** The HTTP API, ready to `listen()` or `inject()`; it owns none of the parts it is given. */
 export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: parts.logger ?? { level: parts.config.logLevel },
+    ...(parts.logger ? { loggerInstance: parts.logger } : { logger: { level: parts.config.logLevel } }),
     bodyLimit: 16 * 1024 * 1024,
     // Ids in RSpace paths are numbers, so ajv's coercion of path and query strings is wanted.
     ajv: { customOptions: { coerceTypes: true, removeAdditional: true, useDefaults: true } },
@@ -44,6 +52,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   app.decorate('config', parts.config);
   app.decorate('store', parts.store);
   app.decorate('blobs', parts.blobs);
+  app.decorate('archives', parts.archives);
+  app.decorate('exports', parts.exports);
   app.addSchema(ErrorBody);
   registerErrorHandling(app);
 
@@ -68,6 +78,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       await api.register(folderRoutes);
       await api.register(documentRoutes);
       await api.register(fileRoutes);
+      await api.register(exportRoutes);
+      await api.register(jobRoutes);
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
     },
     { prefix: '/api/v1' },

@@ -118,6 +118,11 @@ export function exportNotLaunched(message: string, cause?: unknown): ElnportErro
   return new ElnportError(500, 50004, message, { cause });
 }
 
+/** Why an export job FAILED, in words the user can act on; becomes the job's result. */
+export function exportFailed(message: string, cause?: unknown): ElnportError {
+  return new ElnportError(500, 50001, message, { cause });
+}
+
 export function invalidConfig(message: string): ElnportError {
   return new ElnportError(500, 50001, `Invalid configuration: ${message}`);
 }

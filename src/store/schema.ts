@@ -102,6 +102,31 @@ export interface FieldLinksTable {
   target_id: number;
 }
 
+export interface ExportJobsTable {
+  id: Id;
+  owner_id: number;
+  format: string;
+  scope: string;
+  target_id: number | null;
+  request_json: string;
+  status: string;
+  percent_complete: ColumnType<number, number | undefined, number>;
+  attempts: ColumnType<number, number | undefined, number>;
+  worker_id: string | null;
+  created: string;
+  started: string | null;
+  heartbeat: string | null;
+  finished: string | null;
+  archive_name: string | null;
+  size: number | null;
+  checksum: string | null;
+  sha256: string | null;
+  expiry_date: string | null;
+  archive_deleted: string | null;
+  counts_json: string | null;
+  error_message: string | null;
+}
+
 export interface DB {
   users: UsersTable;
   lab_groups: LabGroupsTable;
@@ -113,6 +138,7 @@ export interface DB {
   media: MediaTable;
   field_files: FieldFilesTable;
   field_links: FieldLinksTable;
+  export_jobs: ExportJobsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -121,3 +147,4 @@ export type RecordRowDb = Selectable<RecordsTable>;
 export type NewRecordRow = Insertable<RecordsTable>;
 export type FieldRowDb = Selectable<FieldsTable>;
 export type MediaRowDb = Selectable<MediaTable>;
+export type ExportJobRow = Selectable<ExportJobsTable>;

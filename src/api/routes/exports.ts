@@ -1,0 +1,184 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  gone,
+  httpFailure,
+  illegalArgument,
+  invalidField,
+  notFound,
+  typeMismatch,
+  unauthorized,
+} from '../../domain/errors.js';
+import { archiveNamePattern } from '../../domain/archiveNames.js';
+import { contentRange, parseByteRange } from '../../domain/byteRange.js';
+import { checkGroupExport, checkUserExport, defaultGroupOf } from '../../domain/exportPermissions.js';
+import { exportFormats, exportScopes, type ExportFormat, type ExportScope } from '../../domain/exportModel.js';
+import type { ExportRequest } from '../../domain/exportJob.js';
+import { canRead, isSysadmin, type Viewer } from '../../domain/permissions.js';
+import { findGroup } from '../../store/queries/groups.js';
+import { findExportJobByArchive } from '../../store/queries/exportJobs.js';
+import { planRecordsById } from '../../store/queries/exportPlan.js';
+import { findUserById } from '../../store/queries/users.js';
+import { viewerOf } from '../auth.js';
+import { baseUrl } from '../links.js';
+import { errorResponses } from '../schemas.js';
+import { Binary } from './files.js';
+import { JobJson, jobJson, retryAfterSeconds } from './jobs.js';
+
+const maxSelections = 2000;
+
+const ExportQuery = Type.Object({
+  selections: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())], { description: 'comma-separated ids, or the parameter repeated' })),
+  includeRevisionHistory: Type.Optional(Type.String({ description: 'true or false, in any case' })),
+  maxLinkLevel: Type.Optional(Type.String({ description: 'how far to follow links between documents; default 1' })),
+  modifiedSince: Type.Optional(Type.String({ description: 'extension: ISO-8601; only records modified at or after it' })),
+});
+type ExportQueryType = { selections?: string | string[]; includeRevisionHistory?: string; maxLinkLevel?: string; modifiedSince?: string };
+
+function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw invalidField(field, value, `${field} must be one of ${allowed.join(', ')}; got "${value}"`);
+  }
+  return value as T;
+}
+
+function booleanParam(field: string, value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  throw invalidField(field, value, `${field} must be true or false; got "${value}"`);
+}
+
+function selectionIds(raw: string | string[] | undefined): number[] {
+  const words = (Array.isArray(raw) ? raw : [raw ?? '']).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (words.length === 0) throw illegalArgument('A selection export needs 1 to 2000 ids in selections');
+  if (words.length > maxSelections) throw illegalArgument(`A selection export takes at most ${maxSelections} ids; got ${words.length}`);
+  const ids = words.map((w) => {
+    // Global ids (SD12, FL3) are accepted too: the number is the id.
+    const match = /^(?:[A-Z]{2})?(\d+)$/.exec(w);
+    if (!match) throw typeMismatch('selections', w, 'a list of record ids');
+    return Number(match[1]);
+  });
+  return [...new Set(ids)];
+}
+
+/** Checks the request before it is queued: cheap checks here, the heavy planning in the worker. */
+async function exportRequest(
+  request: FastifyRequest,
+  viewer: Viewer,
+  params: { format: string; scope: string; id?: string },
+  query: ExportQueryType,
+): Promise<ExportRequest> {
+  const app = request.server;
+  const format = oneOf<ExportFormat>('format', params.format, exportFormats);
+  const scope = oneOf<ExportScope>('scope', params.scope, exportScopes);
+  let targetId: number | null = null;
+  if (params.id !== undefined) {
+    if (!/^\d+$/.test(params.id)) throw typeMismatch('id', params.id, 'a whole number');
+    targetId = Number(params.id);
+  }
+  const includeRevisionHistory = booleanParam('includeRevisionHistory', query.includeRevisionHistory);
+  let maxLinkLevel = 1;
+  if (query.maxLinkLevel !== undefined && query.maxLinkLevel !== '') {
+    if (!/^\d+$/.test(query.maxLinkLevel)) throw invalidField('maxLinkLevel', query.maxLinkLevel, 'maxLinkLevel must be a whole number from 0 to 100');
+    maxLinkLevel = Number(query.maxLinkLevel);
+    if (maxLinkLevel > 100) throw invalidField('maxLinkLevel', query.maxLinkLevel, 'maxLinkLevel must be a whole number from 0 to 100');
+  }
+  let modifiedSince: string | null = null;
+  if (query.modifiedSince) {
+    const at = new Date(query.modifiedSince);
+    if (!/^\d{4}-\d\d-\d\d/.test(query.modifiedSince) || Number.isNaN(at.getTime())) {
+      throw invalidField('modifiedSince', query.modifiedSince, 'modifiedSince must be an ISO-8601 date or date-time');
+    }
+    modifiedSince = at.toISOString();
+  }
+
+  let selections: number[] = [];
+  if (scope === 'selection') {
+    if (targetId !== null) throw invalidField('id', targetId, 'A selection export takes its ids in selections, not in the path');
+    selections = selectionIds(query.selections);
+    const readable = (await planRecordsById(app.store.db, selections)).filter((r) => canRead(viewer, r.ownerId));
+    if (readable.length === 0) throw unauthorized(`None of the selected records exist or may be exported by ${viewer.user.username}`);
+  } else if (scope === 'user') {
+    const target = targetId === null ? viewer.user : await findUserById(app.store.db, targetId);
+    if (!target) throw notFound('user', targetId ?? 0);
+    checkUserExport(viewer, target);
+  } else {
+    const group = targetId === null ? defaultGroupOf(viewer) : await findGroup(app.store.db, targetId);
+    if (!group) throw notFound('group', targetId ?? 0);
+    checkGroupExport(viewer, group);
+  }
+  return { format, scope, targetId, selections, includeRevisionHistory, maxLinkLevel, modifiedSince, sourceUrl: baseUrl(request) };
+}
+
+export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const start = {
+    schema: {
+      summary: 'Start an export job (RSpace API v1); answers 202 with the job',
+      querystring: ExportQuery,
+      response: { 202: JobJson, ...errorResponses },
+    },
+  };
+  const handler = async (request: FastifyRequest, params: { format: string; scope: string; id?: string }, query: ExportQueryType) => {
+    const viewer = viewerOf(request);
+    const job = await app.exports.submit(viewer, await exportRequest(request, viewer, params, query));
+    return job;
+  };
+  app.post('/export/:format/:scope', { ...start, schema: { ...start.schema, params: Type.Object({ format: Type.String(), scope: Type.String() }) } }, async (request, reply) => {
+    const job = await handler(request, request.params, request.query);
+    const body = jobJson(request, job);
+    return reply.code(202).header('Location', body._links[0]!.link).header('Retry-After', retryAfterSeconds(job)).send(body);
+  });
+  app.post('/export/:format/:scope/:id', { ...start, schema: { ...start.schema, params: Type.Object({ format: Type.String(), scope: Type.String(), id: Type.String() }) } }, async (request, reply) => {
+    const job = await handler(request, request.params, request.query);
+    const body = jobJson(request, job);
+    return reply.code(202).header('Location', body._links[0]!.link).header('Retry-After', retryAfterSeconds(job)).send(body);
+  });
+
+  const download = async (request: FastifyRequest, asked: string) => {
+    const viewer = viewerOf(request);
+    const name = asked.includes('.') ? asked : `${asked}.zip`;
+    if (!archiveNamePattern.test(name)) throw illegalArgument(`Not an archive name: ${asked}`);
+    const job = await findExportJobByArchive(app.store.db, name);
+    // Someone else's archive answers exactly like one that never existed.
+    if (!job?.archive || !(job.ownerId === viewer.user.id || isSysadmin(viewer.user))) throw notFound('archive', name);
+    const size = job.archive.deleted ? null : await app.archives.size(name);
+    if (size === null || job.archive.expiryDate < new Date().toISOString()) {
+      throw gone('This export has expired and was deleted; start a new export');
+    }
+    const etag = `"${job.archive.sha256}"`;
+    const ifRange = request.headers['if-range'];
+    const range = ifRange && ifRange !== etag ? null : parseByteRange(request.headers.range, size);
+    return { name, size, etag, range };
+  };
+
+  const send = async (request: FastifyRequest, reply: FastifyReply, asked: string, head: boolean) => {
+    const { name, size, etag, range } = await download(request, asked);
+    if (range === 'unsatisfiable') {
+      reply.header('Content-Range', contentRange(range, size));
+      throw httpFailure(416, `The range ${request.headers.range} is outside the archive's ${size} bytes`);
+    }
+    const accept = request.headers.accept ?? '';
+    reply
+      .type(/application\/zip/.test(accept) ? 'application/zip' : 'application/octet-stream')
+      .header('Content-Disposition', `attachment; filename="${name}"`)
+      .header('ETag', etag)
+      .header('Accept-Ranges', 'bytes')
+      .header('Cache-Control', 'private, no-transform');
+    if (range) {
+      reply.code(206).header('Content-Range', contentRange(range, size)).header('Content-Length', range.end - range.start + 1);
+    } else {
+      reply.header('Content-Length', size);
+    }
+    if (head) return reply.send();
+    return reply.send(await app.archives.open(name, range ?? undefined));
+  };
+
+  const downloadSchema = {
+    summary: 'Download a finished export (owner or sysadmin); single Range requests resume a download',
+    params: Type.Object({ name: Type.String() }),
+    response: { 200: Binary, 206: Binary, 410: errorResponses[404], ...errorResponses },
+  };
+  app.get('/export/:name', { schema: downloadSchema, exposeHeadRoute: false }, (request, reply) => send(request, reply, request.params.name, false));
+  app.head('/export/:name', { schema: { ...downloadSchema, response: errorResponses } }, (request, reply) => send(request, reply, request.params.name, true));
+};

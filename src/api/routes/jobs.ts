@@ -1,0 +1,108 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { ElnportError, notFound } from '../../domain/errors.js';
+import { isTerminal, type ExportJob } from '../../domain/exportJob.js';
+import { countExportJobs, exportJobsPage, findExportJob } from '../../store/queries/exportJobs.js';
+import { viewerOf } from '../auth.js';
+import { errorBody } from '../errors.js';
+import { apiUrl, page, pageLinks } from '../links.js';
+import { ErrorBody, errorResponses, IdParams, Links, PageQuery } from '../schemas.js';
+
+const CompletedResult = Type.Object({
+  checksum: Type.String(),
+  algorithm: Type.Literal('CRC32'),
+  size: Type.Integer(),
+  expiryDate: Type.String(),
+  sha256: Type.String(),
+  archiveName: Type.String(),
+  documentsExported: Type.Integer(),
+  foldersExported: Type.Integer(),
+  filesExported: Type.Integer(),
+  recordsSkipped: Type.Integer(),
+});
+
+export const JobJson = Type.Object({
+  id: Type.Integer(),
+  status: Type.Union(['STARTING', 'STARTED', 'COMPLETED', 'FAILED', 'ABANDONED'].map((s) => Type.Literal(s))),
+  percentComplete: Type.Number(),
+  result: Type.Union([Type.Null(), CompletedResult, Type.Ref(ErrorBody)]),
+  _links: Links,
+});
+
+/** A suggestion of when to poll again: soon while it waits, a little later while it builds. */
+export function retryAfterSeconds(job: ExportJob): number {
+  return job.status === 'STARTING' ? 1 : 2;
+}
+
+function result(job: ExportJob) {
+  if (job.status === 'COMPLETED' && job.archive) {
+    return {
+      checksum: job.archive.checksum,
+      algorithm: 'CRC32' as const,
+      size: job.archive.size,
+      expiryDate: job.archive.expiryDate,
+      sha256: job.archive.sha256,
+      archiveName: job.archive.name,
+      documentsExported: job.counts?.documents ?? 0,
+      foldersExported: job.counts?.folders ?? 0,
+      filesExported: job.counts?.files ?? 0,
+      recordsSkipped: job.counts?.skipped ?? 0,
+    };
+  }
+  if (job.status === 'FAILED') {
+    return errorBody(new ElnportError(500, 50001, job.errorMessage ?? 'The export failed'));
+  }
+  return null;
+}
+
+/** RSpace's job shape: the enclosure link first when there is an archive, then self. */
+export function jobJson(request: FastifyRequest, job: ExportJob) {
+  const self = { link: apiUrl(request, `/jobs/${job.id}`), rel: 'self' };
+  const links = job.status === 'COMPLETED' && job.archive ? [{ link: apiUrl(request, `/export/${job.archive.name}`), rel: 'enclosure' }, self] : [self];
+  return { id: job.id, status: job.status, percentComplete: job.percentComplete, result: result(job), _links: links };
+}
+
+export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  /** A job is its owner's alone: anyone else's, like an unknown one, is 404. */
+  const ownJob = async (request: FastifyRequest, id: number) => {
+    const job = await findExportJob(app.store.db, id);
+    if (!job || job.ownerId !== viewerOf(request).user.id) throw notFound('job', id);
+    return job;
+  };
+
+  app.get(
+    '/jobs/:id',
+    { schema: { summary: 'The status of an export job', params: IdParams, response: { 200: JobJson, ...errorResponses } } },
+    async (request, reply) => {
+      const job = await ownJob(request, request.params.id);
+      if (!isTerminal(job.status)) reply.header('Retry-After', retryAfterSeconds(job));
+      return jobJson(request, job);
+    },
+  );
+
+  app.get(
+    '/jobs',
+    {
+      schema: {
+        summary: "The caller's export jobs, newest first (extension)",
+        querystring: Type.Object(PageQuery),
+        response: { 200: Type.Object({ totalHits: Type.Integer(), pageNumber: Type.Integer(), jobs: Type.Array(JobJson), _links: Links }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const owner = viewerOf(request).user.id;
+      const p = page(request.query);
+      const [totalHits, jobs] = await Promise.all([countExportJobs(app.store.db, owner), exportJobsPage(app.store.db, owner, p.offset, p.limit)]);
+      return { totalHits, pageNumber: p.pageNumber, jobs: jobs.map((j) => jobJson(request, j)), _links: pageLinks(request, totalHits, p.pageNumber, p.pageSize) };
+    },
+  );
+
+  app.delete(
+    '/jobs/:id',
+    { schema: { summary: 'Cancel an unfinished job, or delete a finished archive (extension)', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      await app.exports.cancelOrDelete(await ownJob(request, request.params.id));
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,69 @@
+import type { ExportDocument, ExportFile, ExportFolder, ExportFolderPage, ExportManifest, ExportUser } from '../domain/exportModel.js';
+import { azIndexPage, documentPage, folderPage, indexPage, mediaPage, resources } from './html/index.js';
+import {
+  documentSchemaXsd,
+  documentXml,
+  folderTreeXml,
+  formSchemaXsd,
+  formXml,
+  galleryXml,
+  linkResolverXml,
+  usersXml,
+} from './xml/index.js';
+
+/** One file of the archive, by its path below the top folder. */
+export interface Entry {
+  path: string;
+  data: string | Buffer;
+}
+
+/** Everything the closing pages of an archive need to know about what it holds. */
+export interface ArchiveIndex {
+  manifest: ExportManifest;
+  folders: ExportFolder[];
+  folderPages: ExportFolderPage[];
+  /** What is not inside any exported folder. */
+  top: { folders: ExportFolder[]; documents: { id: number; name: string; folder: string }[]; files: ExportFile[] };
+  azItems: { name: string; href: string; kind: string; globalId: string }[];
+  users: ExportUser[];
+}
+
+/** What differs between an HTML and an XML archive; the builder does the rest. */
+export interface ArchiveFormat {
+  /** Written right after the manifest. */
+  opening(manifest: ExportManifest): Entry[];
+  document(doc: ExportDocument, manifest: ExportManifest, parentPagePath: string | undefined): Entry[];
+  /** The page or metadata beside a file in its own media_ folder (the bytes are written by the builder). */
+  media(file: ExportFile, manifest: ExportManifest): Entry[];
+  closing(index: ArchiveIndex): Entry[];
+}
+
+export const html: ArchiveFormat = {
+  opening: () => resources().map((r) => ({ path: `resources/${r.name}`, data: r.data })),
+  document: (doc, manifest, parentPagePath) => [
+    { path: `${doc.folder}/${doc.folder}.html`, data: documentPage(doc, manifest, parentPagePath) },
+  ],
+  media: (file, manifest) => (file.folder ? [{ path: `${file.folder}/${file.folder}.html`, data: mediaPage(file, manifest) }] : []),
+  closing: (index) => [
+    ...index.folderPages.map((page) => ({ path: page.folder.pagePath, data: folderPage(page, index.manifest) })),
+    { path: 'index.html', data: indexPage(index.manifest, index.top) },
+    { path: 'a-zIndex.html', data: azIndexPage(index.azItems, index.manifest) },
+  ],
+};
+
+export const xml: ArchiveFormat = {
+  opening: () => [
+    { path: 'documentSchema.xsd', data: documentSchemaXsd },
+    { path: 'formSchema.xsd', data: formSchemaXsd },
+  ],
+  document: (doc, manifest) => [
+    { path: `${doc.folder}/${doc.folder}.xml`, data: documentXml(doc, manifest.sourceUrl) },
+    { path: `${doc.folder}/${doc.folder}_form.xml`, data: formXml(doc) },
+  ],
+  media: (file) => (file.folder ? [{ path: `${file.folder}/${file.folder}.xml`, data: galleryXml(file) }] : []),
+  closing: (index) => [
+    { path: 'folderTree.xml', data: folderTreeXml(index.folders) },
+    { path: 'linkResolver.xml', data: linkResolverXml() },
+    ...(index.manifest.scope === 'SELECTION' ? [] : [{ path: 'users.xml', data: usersXml(index.users) }]),
+  ],
+};

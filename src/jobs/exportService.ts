@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/schema.js';
+import type { BlobStore } from '../blobs/blobStore.js';
+import type { ArchiveStore } from '../blobs/archiveStore.js';
+import type { Config } from '../config.js';
+import { ElnportError, tooManyRequests } from '../domain/errors.js';
+import { maxAttempts, roundPercent, staleAfterMs, type ExportJob, type ExportRequest } from '../domain/exportJob.js';
+import type { Viewer } from '../domain/permissions.js';
+import { isoNow } from '../domain/time.js';
+import { loadViewer } from '../content/access.js';
+import { buildArchive } from '../export/build.js';
+import { isUniqueViolation } from '../store/dialect.js';
+import { findExportJob, insertExportJob } from '../store/queries/exportJobs.js';
+import {
+  abandonJob,
+  claimNextJob,
+  completeJob,
+  failJob,
+  markArchiveDeleted,
+  recordProgress,
+  recoverInterruptedJobs,
+  releaseJob,
+} from '../store/queries/jobLifecycle.js';
+import { findUserById } from '../store/queries/users.js';
+import { version } from '../version.js';
+import { WorkerPool } from './workerPool.js';
+import { Sweeper } from './sweeper.js';
+
+export interface ExportServiceParts {
+  db: Kysely<DB>;
+  dialect: 'sqlite' | 'postgres';
+  blobs: BlobStore;
+  archives: ArchiveStore;
+  config: Config;
+  log: FastifyBaseLogger;
+}
+
+/** Why a running job's signal fired: the owner cancelled it, or this process is stopping. */
+class Cancelled extends Error {}
+class Stopping extends Error {}
+
+/** Progress is stored at most this often: a poll needs no fresher figure, and the database no more writes. */
+const progressIntervalMs = 500;
+/** A running job's row is touched at least this often, so other processes can tell it is alive. */
+const heartbeatMs = 10_000;
+
+/**
+ * The export job lifecycle: submitted by the API, run by workers in this process, recovered
+ * after a crash, cancelled on request. The jobs table is the record of truth throughout.
+ */
+export class ExportService {
+  readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly pool: WorkerPool<ExportJob>;
+  private readonly sweeper: Sweeper;
+
+  constructor(private readonly parts: ExportServiceParts) {
+    this.pool = new WorkerPool<ExportJob>({
+      concurrency: parts.config.workers,
+      pollIntervalMs: 1000,
+      fetchNext: () => claimNextJob(parts.db, this.workerId, isoNow()),
+      run: (job, signal) => this.run(job, signal),
+      onError: (job, error, signal) => this.failed(job, error, signal),
+      onInternalError: (error) => parts.log.error({ err: error }, 'export worker error'),
+    });
+    this.sweeper = new Sweeper(parts, () => this.pool.notify());
+  }
+
+  /**
+   * Jobs a dead process left STARTED are queued again. With the embedded database this process
+   * is the only one, so every STARTED job is an orphan; on PostgreSQL only silent ones are.
+   */
+  async start(): Promise<void> {
+    const now = isoNow();
+    const staleBefore = this.parts.dialect === 'sqlite' ? '9999' : new Date(Date.now() - staleAfterMs).toISOString();
+    const { requeued, failed } = await recoverInterruptedJobs(this.parts.db, staleBefore, maxAttempts, now);
+    if (requeued.length || failed.length) this.parts.log.warn({ requeued, failed }, 'recovered interrupted export jobs');
+    this.pool.start();
+    this.sweeper.start();
+  }
+
+  async stop(): Promise<void> {
+    this.sweeper.stop();
+    await this.pool.stop(new Stopping('The server is stopping'));
+  }
+
+  /** Queues an export; 429 while the owner has one unfinished (a unique index makes that race-free). */
+  async submit(viewer: Viewer, request: ExportRequest): Promise<ExportJob> {
+    try {
+      const job = await insertExportJob(this.parts.db, viewer.user.id, request, isoNow());
+      this.pool.notify();
+      return job;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw tooManyRequests('There is already a running export job');
+      throw error;
+    }
+  }
+
+  /** Cancels an unfinished job (its partial file goes with it) or deletes a completed job's archive. */
+  async cancelOrDelete(job: ExportJob): Promise<void> {
+    if (job.status === 'STARTING' || job.status === 'STARTED') {
+      if (await abandonJob(this.parts.db, job.id, 'Cancelled by its owner', isoNow())) {
+        this.pool.abort(job.id, new Cancelled('Cancelled by its owner'));
+        return;
+      }
+      // It finished meanwhile: fall through with its new state.
+      job = (await findExportJob(this.parts.db, job.id)) ?? job;
+    }
+    if (job.status === 'COMPLETED' && job.archive && !job.archive.deleted) {
+      await this.parts.archives.delete(job.archive.name);
+      await markArchiveDeleted(this.parts.db, job.id, isoNow());
+    }
+  }
+
+  private async run(job: ExportJob, signal: AbortSignal): Promise<void> {
+    const { db, config } = this.parts;
+    const owner = await findUserById(db, job.ownerId);
+    if (!owner) throw new ElnportError(500, 50001, `The user who asked for export ${job.id} no longer exists`);
+    const viewer = await loadViewer(db, owner);
+
+    let percent = 0;
+    let lastWrite = 0;
+    let writing: Promise<unknown> = Promise.resolve();
+    const store = () => {
+      lastWrite = Date.now();
+      writing = writing
+        .then(() => recordProgress(db, job.id, this.workerId, percent, isoNow()))
+        .then((stillOurs) => {
+          if (!stillOurs) this.pool.abort(job.id, new Cancelled('The job was cancelled or taken over'));
+        })
+        .catch((error: unknown) => this.parts.log.warn({ err: error, job: job.id }, 'could not record progress'));
+    };
+    const heartbeat = setInterval(store, heartbeatMs);
+    try {
+      const built = await buildArchive(
+        { db, blobs: this.parts.blobs, archives: this.parts.archives, appVersion: version, sourceUrl: config.publicUrl ?? job.request.sourceUrl },
+        job.id,
+        viewer,
+        job.request,
+        signal,
+        (fraction) => {
+          percent = roundPercent(fraction * 100, false);
+          if (Date.now() - lastWrite >= progressIntervalMs) store();
+        },
+      );
+      clearInterval(heartbeat);
+      await writing;
+      const finished = new Date();
+      const expiryDate = new Date(finished.getTime() + config.retentionHours * 3_600_000).toISOString();
+      const archive = { name: built.name, size: built.size, checksum: String(built.crc32), sha256: built.sha256, expiryDate };
+      if (!(await completeJob(db, job.id, this.workerId, archive, built.counts, finished.toISOString()))) {
+        // Cancelled in the last moment: the archive must not outlive its job.
+        await this.parts.archives.delete(built.name);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      await writing;
+    }
+  }
+
+  private async failed(job: ExportJob, error: unknown, signal: AbortSignal): Promise<void> {
+    if (signal.aborted && signal.reason instanceof Cancelled) return;
+    if (signal.aborted && signal.reason instanceof Stopping) {
+      await releaseJob(this.parts.db, job.id, this.workerId);
+      return;
+    }
+    const message = error instanceof ElnportError ? error.message : 'The export failed because of an internal error; it has been logged';
+    this.parts.log.error({ err: error, job: job.id }, 'export failed');
+    await failJob(this.parts.db, job.id, this.workerId, message, isoNow());
+  }
+}

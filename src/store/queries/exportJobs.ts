@@ -1,0 +1,84 @@
+import type { Db } from '../db.js';
+import type { ExportJobRow } from '../schema.js';
+import type { ExportCounts } from '../../domain/exportModel.js';
+import type { ExportJob, ExportRequest, JobStatus } from '../../domain/exportJob.js';
+
+export function rowToExportJob(row: ExportJobRow): ExportJob {
+  const extra = JSON.parse(row.request_json) as Omit<ExportRequest, 'format' | 'scope' | 'targetId'>;
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    request: { format: row.format, scope: row.scope, targetId: row.target_id, ...extra } as ExportRequest,
+    status: row.status as JobStatus,
+    percentComplete: row.percent_complete,
+    attempts: row.attempts,
+    workerId: row.worker_id,
+    created: row.created,
+    started: row.started,
+    heartbeat: row.heartbeat,
+    finished: row.finished,
+    archive:
+      row.archive_name && row.size !== null && row.checksum && row.expiry_date
+        ? {
+            name: row.archive_name,
+            size: row.size,
+            checksum: row.checksum,
+            sha256: row.sha256 ?? '',
+            expiryDate: row.expiry_date,
+            deleted: row.archive_deleted,
+          }
+        : null,
+    counts: row.counts_json ? (JSON.parse(row.counts_json) as ExportCounts) : null,
+    errorMessage: row.error_message,
+  };
+}
+
+/** Rejects with a unique violation (see dialect.ts) when the owner already has an unfinished job. */
+export async function insertExportJob(db: Db, ownerId: number, request: ExportRequest, created: string): Promise<ExportJob> {
+  const { format, scope, targetId, ...rest } = request;
+  const row = await db
+    .insertInto('export_jobs')
+    .values({
+      owner_id: ownerId,
+      format,
+      scope,
+      target_id: targetId,
+      request_json: JSON.stringify(rest),
+      status: 'STARTING',
+      created,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return rowToExportJob(row);
+}
+
+export async function findExportJob(db: Db, id: number): Promise<ExportJob | undefined> {
+  const row = await db.selectFrom('export_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && rowToExportJob(row);
+}
+
+export async function findExportJobByArchive(db: Db, name: string): Promise<ExportJob | undefined> {
+  const row = await db.selectFrom('export_jobs').selectAll().where('archive_name', '=', name).executeTakeFirst();
+  return row && rowToExportJob(row);
+}
+
+export async function countExportJobs(db: Db, ownerId: number): Promise<number> {
+  const { n } = await db
+    .selectFrom('export_jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('owner_id', '=', ownerId)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+export async function exportJobsPage(db: Db, ownerId: number, offset: number, limit: number): Promise<ExportJob[]> {
+  const rows = await db
+    .selectFrom('export_jobs')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .orderBy('id', 'desc')
+    .offset(offset)
+    .limit(limit)
+    .execute();
+  return rows.map(rowToExportJob);
+}

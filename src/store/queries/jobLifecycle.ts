@@ -1,0 +1,179 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.js';
+import type { ExportCounts } from '../../domain/exportModel.js';
+import type { ExportArchive, ExportJob } from '../../domain/exportJob.js';
+import { rowToExportJob } from './exportJobs.js';
+
+/**
+ * Every change of a job's status is a compare-and-set on (status, worker): a worker whose job
+ * was cancelled, or taken over after it was thought dead, finds its update refused and stops.
+ */
+
+/** The oldest waiting job, now STARTED and owned by `workerId`; undefined when none waits. */
+export async function claimNextJob(db: Db, workerId: string, now: string): Promise<ExportJob | undefined> {
+  // Two workers may pick the same id; the status test in the UPDATE lets only one of them win.
+  for (let tries = 0; tries < 5; tries++) {
+    const next = await db
+      .selectFrom('export_jobs')
+      .select('id')
+      .where('status', '=', 'STARTING')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (!next) return undefined;
+    const row = await db
+      .updateTable('export_jobs')
+      .set((eb) => ({
+        status: 'STARTED',
+        worker_id: workerId,
+        attempts: eb('attempts', '+', 1),
+        started: now,
+        heartbeat: now,
+      }))
+      .where('id', '=', next.id)
+      .where('status', '=', 'STARTING')
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return rowToExportJob(row);
+  }
+  return undefined;
+}
+
+/** Stores progress, which never goes down; false when the job is no longer this worker's to run. */
+export async function recordProgress(db: Db, id: number, workerId: string, percent: number, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('export_jobs')
+    .set({
+      percent_complete: sql<number>`case when percent_complete < ${percent} then ${percent} else percent_complete end`,
+      heartbeat: now,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'STARTED')
+    .where('worker_id', '=', workerId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function completeJob(
+  db: Db,
+  id: number,
+  workerId: string,
+  archive: Omit<ExportArchive, 'deleted'>,
+  counts: ExportCounts,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('export_jobs')
+    .set({
+      status: 'COMPLETED',
+      percent_complete: 100,
+      finished: now,
+      heartbeat: now,
+      archive_name: archive.name,
+      size: archive.size,
+      checksum: archive.checksum,
+      sha256: archive.sha256,
+      expiry_date: archive.expiryDate,
+      counts_json: JSON.stringify(counts),
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'STARTED')
+    .where('worker_id', '=', workerId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function failJob(db: Db, id: number, workerId: string | null, message: string, now: string): Promise<boolean> {
+  let q = db
+    .updateTable('export_jobs')
+    .set({ status: 'FAILED', error_message: message, finished: now })
+    .where('id', '=', id)
+    .where('status', 'in', ['STARTING', 'STARTED']);
+  if (workerId) q = q.where('worker_id', '=', workerId);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Cancels an unfinished job; false when it had already finished. */
+export async function abandonJob(db: Db, id: number, message: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('export_jobs')
+    .set({ status: 'ABANDONED', error_message: message, finished: now })
+    .where('id', '=', id)
+    .where('status', 'in', ['STARTING', 'STARTED'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A job this worker is giving back (the server is stopping): it waits again, and this try does not count. */
+export async function releaseJob(db: Db, id: number, workerId: string): Promise<void> {
+  await db
+    .updateTable('export_jobs')
+    .set((eb) => ({ status: 'STARTING', worker_id: null, attempts: eb('attempts', '-', 1) }))
+    .where('id', '=', id)
+    .where('status', '=', 'STARTED')
+    .where('worker_id', '=', workerId)
+    .execute();
+}
+
+/**
+ * Jobs left STARTED by a worker that stopped beating before `staleBefore` (a process that died):
+ * back to STARTING to be built again from the start, or FAILED once they used every attempt.
+ */
+export async function recoverInterruptedJobs(
+  db: Db,
+  staleBefore: string,
+  maxAttempts: number,
+  now: string,
+): Promise<{ requeued: number[]; failed: number[] }> {
+  const stale = await db
+    .selectFrom('export_jobs')
+    .select(['id', 'attempts'])
+    .where('status', '=', 'STARTED')
+    .where((eb) => eb.or([eb('heartbeat', 'is', null), eb('heartbeat', '<', staleBefore)]))
+    .execute();
+  const requeued: number[] = [];
+  const failed: number[] = [];
+  for (const job of stale) {
+    const retry = job.attempts < maxAttempts;
+    const result = await db
+      .updateTable('export_jobs')
+      .set(
+        retry
+          ? { status: 'STARTING', worker_id: null }
+          : {
+              status: 'FAILED',
+              finished: now,
+              error_message: `The export was interrupted ${job.attempts} times (the server stopped while building it) and was given up; please start a new export`,
+            },
+      )
+      .where('id', '=', job.id)
+      .where('status', '=', 'STARTED')
+      .where((eb) => eb.or([eb('heartbeat', 'is', null), eb('heartbeat', '<', staleBefore)]))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) (retry ? requeued : failed).push(job.id);
+  }
+  return { requeued, failed };
+}
+
+/** Completed jobs whose archive expired before `now` and is still on disk. */
+export async function expiredArchives(db: Db, now: string): Promise<{ id: number; name: string }[]> {
+  const rows = await db
+    .selectFrom('export_jobs')
+    .select(['id', 'archive_name'])
+    .where('status', '=', 'COMPLETED')
+    .where('archive_deleted', 'is', null)
+    .where('expiry_date', '<', now)
+    .execute();
+  return rows.flatMap((r) => (r.archive_name ? [{ id: r.id, name: r.archive_name }] : []));
+}
+
+export async function markArchiveDeleted(db: Db, id: number, now: string): Promise<void> {
+  await db.updateTable('export_jobs').set({ archive_deleted: now }).where('id', '=', id).where('archive_deleted', 'is', null).execute();
+}
+
+/** Ids of jobs being built right now, whose temporary files the sweeper must leave alone. */
+export async function runningJobIds(db: Db): Promise<number[]> {
+  const rows = await db.selectFrom('export_jobs').select('id').where('status', '=', 'STARTED').execute();
+  return rows.map((r) => r.id);
+}
