@@ -1,0 +1,55 @@
+import type { ExportManifest } from '../../domain/exportModel.js';
+import { text } from './escape.js';
+
+/**
+ * No script may run in an exported page, whatever slipped into a field. Images and the stylesheet
+ * load from the archive; `file:` is listed beside 'self' because a page opened from disk has an
+ * opaque origin, which CSP3's 'self' rule (§6.7.2.8) does not promise to match. Remote images
+ * stay allowed: a field may show a picture linked from the web or from the source server.
+ */
+export const contentSecurityPolicy = [
+  "default-src 'none'",
+  "img-src 'self' file: data: http: https:",
+  "style-src 'self' file: 'unsafe-inline'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+export interface Page {
+  /** Plain text; escaped here. */
+  title: string;
+  /** From the page to the archive's top folder: '' for top-level pages, '../' inside a record's folder. */
+  root: '' | '../';
+  /** Extra navigation after the index links, as markup (e.g. the parent folder's link). */
+  nav?: string;
+  body: string;
+}
+
+export function pageShell(manifest: ExportManifest, { title, root, nav, body }: Page): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${text(title)}</title>
+<link rel="stylesheet" href="${root}resources/style.css">
+</head>
+<body>
+<header class="site">
+<nav aria-label="Archive">
+<a href="${root}index.html">Export index</a>
+<a href="${root}a-zIndex.html">A–Z index</a>${nav ? `\n${nav}` : ''}
+</nav>
+</header>
+<main>
+${body}
+</main>
+<footer class="site">
+Exported from ${text(manifest.sourceUrl)} by ${text(manifest.exportedBy)} on ${text(manifest.exportDate)} with elnport ${text(manifest.appVersion)}.
+</footer>
+</body>
+</html>
+`;
+}
