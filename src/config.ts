@@ -71,7 +71,8 @@ export function loadConfig(env: Env = process.env): Config {
       max: integer(env, 'ELNPORT_RATE_LIMIT', 600, 1),
       windowMs: integer(env, 'ELNPORT_RATE_WINDOW_SECONDS', 60, 1) * 1000,
     }),
-    workers: integer(env, 'ELNPORT_WORKERS', os.availableParallelism(), 1),
+    // 0 makes an API-only process: jobs wait for workers elsewhere.
+    workers: integer(env, 'ELNPORT_WORKERS', os.availableParallelism(), 0),
     retentionHours: positive(env, 'ELNPORT_RETENTION_HOURS', 48),
     logLevel: env.LOG_LEVEL || 'info',
   });

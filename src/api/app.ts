@@ -10,7 +10,6 @@ import type { ExportService } from '../jobs/exportService.js';
 import { version } from '../version.js';
 import { authentication } from './auth.js';
 import { registerErrorHandling } from './errors.js';
-import { ErrorBody } from './schemas.js';
 import { statusRoutes } from './routes/status.js';
 import { userDetailsRoutes } from './routes/userDetails.js';
 import { sysadminRoutes } from './routes/sysadmin.js';
@@ -54,7 +53,6 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   app.decorate('blobs', parts.blobs);
   app.decorate('archives', parts.archives);
   app.decorate('exports', parts.exports);
-  app.addSchema(ErrorBody);
   registerErrorHandling(app);
 
   await app.register(swagger, {

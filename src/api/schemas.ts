@@ -16,7 +16,6 @@ export const ErrorBody = Type.Object(
     iso8601Timestamp: Type.String(),
     data: Type.Union([Type.Null(), Type.Object({}, { additionalProperties: true })]),
   },
-  { $id: 'ErrorBody' },
 );
 export type ErrorBodyType = Static<typeof ErrorBody>;
 

@@ -45,7 +45,10 @@ export const html: ArchiveFormat = {
   ],
   media: (file, manifest) => (file.folder ? [{ path: `${file.folder}/${file.folder}.html`, data: mediaPage(file, manifest) }] : []),
   closing: (index) => [
-    ...index.folderPages.map((page) => ({ path: page.folder.pagePath, data: folderPage(page, index.manifest) })),
+    ...index.folderPages.map((page) => ({
+      path: page.folder.pagePath,
+      data: folderPage(page, index.manifest, index.folders.find((f) => f.id === page.folder.parentId)),
+    })),
     { path: 'index.html', data: indexPage(index.manifest, index.top) },
     { path: 'a-zIndex.html', data: azIndexPage(index.azItems, index.manifest) },
   ],

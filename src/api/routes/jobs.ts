@@ -25,7 +25,7 @@ export const JobJson = Type.Object({
   id: Type.Integer(),
   status: Type.Union(['STARTING', 'STARTED', 'COMPLETED', 'FAILED', 'ABANDONED'].map((s) => Type.Literal(s))),
   percentComplete: Type.Number(),
-  result: Type.Union([Type.Null(), CompletedResult, Type.Ref(ErrorBody)]),
+  result: Type.Union([Type.Null(), CompletedResult, ErrorBody]),
   _links: Links,
 });
 
