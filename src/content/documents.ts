@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
+import type { Db } from '../store/db.js';
 import type { DB } from '../store/schema.js';
 import { invalidField, notFound } from '../domain/errors.js';
 import type { Field, Form, MediaFile, RecordRow, User } from '../domain/model.js';
 import { readableOwners, type Viewer } from '../domain/permissions.js';
 import { isoNow } from '../domain/time.js';
 import {
-
   fieldsOfDocuments,
   fileIdsOfFields,
   insertDocumentVersion,
@@ -76,7 +76,7 @@ export async function createDocument(db: Kysely<DB>, viewer: Viewer, input: NewD
     throw invalidField('fields', given.length, `Form ${form.name} has ${form.fields.length} field(s); ${given.length} were given`);
   }
   const contents = await resolveFieldContents(db, viewer, form.fields.map((_f, i) => given[i]?.content ?? ''));
-  const id = await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const now = isoNow();
     const documentId = await insertRecord(trx, {
       kind: 'DOCUMENT',
@@ -101,12 +101,11 @@ export async function createDocument(db: Kysely<DB>, viewer: Viewer, input: NewD
       });
       await replaceFieldReferences(trx, fieldId, content.fileIds, content.documentIds);
     }
-    return documentId;
+    return documentView(trx, (await findRecord(trx, documentId))!);
   });
-  return documentView(db, (await findRecord(db, id))!);
 }
 
-async function documentView(db: Kysely<DB>, record: RecordRow): Promise<DocumentView> {
+async function documentView(db: Db, record: RecordRow): Promise<DocumentView> {
   const [[owner], form, fields] = await Promise.all([
     findUsersByIds(db, [record.ownerId]),
     findForm(db, record.formId ?? 0),
@@ -125,8 +124,12 @@ async function documentView(db: Kysely<DB>, record: RecordRow): Promise<Document
   };
 }
 
+/** The record and its fields come from one snapshot, so a save in progress never shows half-done. */
 export async function getDocument(db: Kysely<DB>, viewer: Viewer, id: number): Promise<DocumentView> {
-  return documentView(db, await readableRecord(db, viewer, id, ['DOCUMENT']));
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => documentView(trx, await readableRecord(trx, viewer, id, ['DOCUMENT'])));
 }
 
 /** Saves changes as a new version; the version it replaces is kept whole. */
@@ -135,25 +138,29 @@ export async function updateDocument(db: Kysely<DB>, viewer: Viewer, id: number,
   const name = changes.name === undefined ? undefined : validName(changes.name, 'Untitled document');
   const tags = normaliseTags(changes.tags);
   const current = await fieldsOfDocuments(db, [id]);
-  const targets = (changes.fields ?? []).map((change, position) => {
+  const targets = (changes.fields ?? []).flatMap((change, position) => {
     const field = change.id === undefined ? current[position] : current.find((f) => f.id === change.id);
     if (!field) {
       throw invalidField('fields', change.id ?? position, change.id === undefined
         ? `Document ${id} has ${current.length} field(s); field ${position + 1} does not exist`
         : `Field ${change.id} does not belong to document ${id}`);
     }
-    return { field, content: change.content ?? field.content };
+    // A field named without content keeps what it holds when this save gets the lock, not what was read here.
+    return change.content === undefined ? [] : [{ field, content: change.content }];
   });
   const contents = await resolveFieldContents(db, viewer, targets.map((t) => t.content));
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     // Bumping the version first takes the row's write lock, so concurrent saves queue up
     // and each one snapshots the version it really replaces.
-    const { version } = await trx
+    const bumped = await trx
       .updateTable('records')
       .set((eb) => ({ version: eb('version', '+', 1) }))
       .where('id', '=', id)
+      .where('deleted_at', 'is', null)
       .returning('version')
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (!bumped) throw notFound('document', id);
+    const { version } = bumped;
     const before = (await findRecord(trx, id))!;
     const fields = await fieldsOfDocuments(trx, [id]);
     await insertDocumentVersion(trx, {
@@ -171,8 +178,9 @@ export async function updateDocument(db: Kysely<DB>, viewer: Viewer, id: number,
       await replaceFieldReferences(trx, target.field.id, content.fileIds, content.documentIds);
     }
     await updateRecord(trx, id, { name, tags, modified: now });
+    // Read back before committing: the next queued save may change it the moment this commits.
+    return documentView(trx, (await findRecord(trx, id))!);
   });
-  return getDocument(db, viewer, id);
 }
 
 export async function deleteDocument(db: Kysely<DB>, viewer: Viewer, id: number): Promise<void> {

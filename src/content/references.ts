@@ -10,7 +10,7 @@ import {
 } from '../domain/fieldContent.js';
 import { canRead, type Viewer } from '../domain/permissions.js';
 import { findMediaFiles } from '../store/queries/media.js';
-import { findRecords } from '../store/queries/records.js';
+import { findRecords, isStorableId } from '../store/queries/records.js';
 
 export interface ResolvedContent {
   html: string;
@@ -28,7 +28,7 @@ export async function resolveFieldContents(db: Kysely<DB>, viewer: Viewer, conte
   const documentIds = [...new Set(prepared.flatMap((p) => p.references.documentIds))];
 
   const files = new Map<number, ReferencedFile>();
-  for (const { record, file } of await findMediaFiles(db, fileIds)) {
+  for (const { record, file } of await findMediaFiles(db, fileIds.filter(isStorableId))) {
     if (canRead(viewer, record.ownerId)) files.set(record.id, { id: record.id, name: file.fileName, contentType: file.contentType });
   }
   const documents = new Map<number, ReferencedDocument>();

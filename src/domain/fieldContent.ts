@@ -7,7 +7,9 @@ import sanitizeHtml from 'sanitize-html';
  * markup carrying `data-file-id` / `data-doc-id`, which is also how references are found again.
  */
 
-const safeStyle = /^[#(),.%\w\s-]+$/;
+// Colours, lengths and names, and no function but a colour's: expression() runs script in old
+// browsers and url() fetches from anywhere.
+const safeStyle = /^(?:[#.,%\w\s-]|(?:rgba?|hsla?)\([\d\s.,%]*\))+$/i;
 
 const sanitizeOptions: sanitizeHtml.IOptions = {
   allowedTags: [
@@ -52,8 +54,10 @@ const filePlaceholder = /<fileId=(\d+)>/gi;
 const docPlaceholder = /<docId=(\d+)>/gi;
 const fileToken = /\u2063ELNPORT-FILE-(\d+)\u2063/g;
 const docToken = /\u2063ELNPORT-DOC-(\d+)\u2063/g;
-const fileAttribute = /data-file-id="(\d+)"/g;
-const docAttribute = /data-doc-id="(\d+)"/g;
+const fileAttribute = /\sdata-file-id="(\d+)"/g;
+const docAttribute = /\sdata-doc-id="(\d+)"/g;
+// Sanitised HTML escapes < and > everywhere outside tags, so this finds the tags and only them.
+const tag = /<[^>]*>/g;
 
 function idsOf(text: string, pattern: RegExp): number[] {
   return [...new Set([...text.matchAll(pattern)].map((m) => Number(m[1])))].sort((a, b) => a - b);
@@ -75,12 +79,17 @@ export function prepareFieldContent(input: string): PreparedContent {
     .replace(/\u2063/g, '')
     .replace(filePlaceholder, '\u2063ELNPORT-FILE-$1\u2063')
     .replace(docPlaceholder, '\u2063ELNPORT-DOC-$1\u2063');
-  const html = sanitizeFieldHtml(protectedHtml);
+  // A placeholder inside an attribute value is no reference: it goes back to being text there,
+  // or it would later become markup inside the attribute.
+  const html = sanitizeFieldHtml(protectedHtml).replace(tag, (markup) =>
+    markup.replace(fileToken, '&lt;fileId=$1&gt;').replace(docToken, '&lt;docId=$1&gt;'));
+  // Only markup carries references; the same words typed as text are just text.
+  const tags = html.match(tag)?.join('') ?? '';
   return {
     html,
     references: {
-      fileIds: [...new Set([...idsOf(html, fileToken), ...idsOf(html, fileAttribute)])].sort((a, b) => a - b),
-      documentIds: [...new Set([...idsOf(html, docToken), ...idsOf(html, docAttribute)])].sort((a, b) => a - b),
+      fileIds: [...new Set([...idsOf(html, fileToken), ...idsOf(tags, fileAttribute)])].sort((a, b) => a - b),
+      documentIds: [...new Set([...idsOf(html, docToken), ...idsOf(tags, docAttribute)])].sort((a, b) => a - b),
     },
   };
 }

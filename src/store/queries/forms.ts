@@ -1,7 +1,9 @@
 import type { Db } from '../db.js';
 import type { Form, FormFieldDefinition } from '../../domain/model.js';
+import { isStorableId } from './records.js';
 
 export async function findForm(db: Db, id: number): Promise<Form | undefined> {
+  if (!isStorableId(id)) return undefined;
   const row = await db.selectFrom('forms').selectAll().where('id', '=', id).executeTakeFirst();
   return row && { id: row.id, name: row.name, fields: JSON.parse(row.fields_json) as FormFieldDefinition[] };
 }

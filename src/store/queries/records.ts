@@ -30,6 +30,13 @@ export function rowToRecord(row: RecordRowDb): RecordRow {
   };
 }
 
+/** Every id column is a 32-bit integer on PostgreSQL: a bigger id names nothing, and asking fails. */
+const maxStoredId = 2_147_483_647;
+
+export function isStorableId(id: number): boolean {
+  return Number.isSafeInteger(id) && id >= 1 && id <= maxStoredId;
+}
+
 export async function insertRecord(db: Db, row: NewRecordRow): Promise<number> {
   const { id } = await db.insertInto('records').values(row).returning('id').executeTakeFirstOrThrow();
   return id;
@@ -37,6 +44,7 @@ export async function insertRecord(db: Db, row: NewRecordRow): Promise<number> {
 
 /** A live (not deleted) record, or undefined. */
 export async function findRecord(db: Db, id: number): Promise<RecordRow | undefined> {
+  if (!isStorableId(id)) return undefined;
   const row = await db
     .selectFrom('records')
     .selectAll()
@@ -47,8 +55,9 @@ export async function findRecord(db: Db, id: number): Promise<RecordRow | undefi
 }
 
 export async function findRecords(db: Db, ids: number[]): Promise<RecordRow[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.selectFrom('records').selectAll().where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+  const storable = ids.filter(isStorableId);
+  if (storable.length === 0) return [];
+  const rows = await db.selectFrom('records').selectAll().where('id', 'in', storable).where('deleted_at', 'is', null).execute();
   return rows.map(rowToRecord);
 }
 
@@ -61,6 +70,15 @@ export async function countChildren(db: Db, parentId: number, kinds: RecordKind[
     .where('deleted_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(n);
+}
+
+/**
+ * Names sort as people read them, ignoring case: both databases compare bytes by default, which
+ * would put "Charlie" before "alpha". The name itself, then the id, make the order total.
+ */
+function sortKeys(order: SortOrder) {
+  const column = sql.ref(`records.${order.column}`);
+  return [...(order.column === 'name' ? [sql`lower(${column})`] : []), column, sql.ref('records.id')];
 }
 
 export async function childrenPage(
@@ -76,8 +94,7 @@ export async function childrenPage(
     .where('parent_id', '=', parentId)
     .where('kind', 'in', kinds)
     .where('deleted_at', 'is', null)
-    .orderBy(order.column, order.direction)
-    .orderBy('id', order.direction)
+    .$call((q) => sortKeys(order).reduce((sorted, key) => sorted.orderBy(key, order.direction), q))
     .offset(page.offset)
     .limit(page.limit)
     .execute();
@@ -181,8 +198,7 @@ export async function countDocuments(db: Db, filter: DocumentFilter): Promise<nu
 export async function documentsPage(db: Db, filter: DocumentFilter, order: SortOrder, page: Page): Promise<RecordRow[]> {
   const rows = await documentsMatching(db, filter)
     .selectAll()
-    .orderBy(order.column, order.direction)
-    .orderBy('id', order.direction)
+    .$call((q) => sortKeys(order).reduce((sorted, key) => sorted.orderBy(key, order.direction), q))
     .offset(page.offset)
     .limit(page.limit)
     .execute();
