@@ -29,11 +29,12 @@ export const errorResponses = {
   500: ErrorBody,
 };
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+/** Ids are 32-bit integers on both databases; a larger one can name nothing. */
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
 export type IdParamsType = Static<typeof IdParams>;
 
 export const PageQuery = {
-  pageNumber: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  pageNumber: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
 };
 

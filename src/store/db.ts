@@ -25,6 +25,8 @@ function sqliteDialect(dataDir: string): SqliteDialect {
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // SQLite's own lower() folds ASCII only; searches and name order must treat "Über" as "über", as PostgreSQL does.
+  database.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
   return new SqliteDialect({ database });
 }
 
@@ -38,6 +40,9 @@ function postgresDialect(connectionString: string): PostgresDialect {
         oid === int8Oid ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection the server drops (a restart, an administrator) must not crash the process:
+  // the pool replaces it on the next query.
+  pool.on('error', () => undefined);
   return new PostgresDialect({ pool });
 }
 
