@@ -38,11 +38,15 @@ export class LocalBlobStore implements BlobStore {
         done(null, chunk);
       },
     });
+    const sink = fs.createWriteStream(tmp, { flags: 'wx' });
     try {
-      await pipeline(source, measure, fs.createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(source, measure, sink);
       await fs.promises.mkdir(path.dirname(this.pathOf(key)), { recursive: true });
       await fs.promises.rename(tmp, this.pathOf(key));
     } catch (error) {
+      // A failing source can settle the pipeline while the sink is still creating the file, which
+      // would then outlive the removal; the sink closes only once its file is open.
+      if (!sink.closed) await new Promise<void>((closed) => sink.once('close', () => closed()));
       await fs.promises.rm(tmp, { force: true });
       throw error;
     }

@@ -22,6 +22,14 @@ export function safeFileName(name: string): string {
   return cleaned || 'file';
 }
 
+/**
+ * The media type a client claimed, if it is one. Anything else is stored as plain bytes: a
+ * control character in it would make every later download fail as an invalid header.
+ */
+function safeContentType(type: string): string {
+  return /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}$/.test(type) ? type : 'application/octet-stream';
+}
+
 export interface Upload {
   fileName: string;
   contentType: string;
@@ -43,7 +51,9 @@ export async function addGalleryFile(
   try {
     const folder = await writableRecord(db, viewer, upload.folderId ?? viewer.user.galleryFolderId, ['FOLDER', 'NOTEBOOK']);
     if (folder.kind === 'NOTEBOOK') throw illegalArgument('Files go in a folder, not a notebook');
-    const caption = upload.caption ?? '';
+    // PostgreSQL refuses NUL in text, and no other control character but layout belongs in a caption.
+    // eslint-disable-next-line no-control-regex
+    const caption = (upload.caption ?? '').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
     if (caption.length > 2000) throw invalidField('caption', caption.slice(0, 50), 'caption must be at most 2000 characters');
     const fileName = safeFileName(upload.fileName);
     const id = await db.transaction().execute(async (trx) => {
@@ -61,7 +71,7 @@ export async function addGalleryFile(
       await insertMedia(trx, recordId, {
         fileName,
         caption,
-        contentType: upload.contentType || 'application/octet-stream',
+        contentType: safeContentType(upload.contentType),
         size: blob.size,
         sha256: blob.sha256,
         blobKey: blob.key,
