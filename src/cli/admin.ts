@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { notFound } from '../domain/errors.js';
 import { groupRoles, type GroupRole, type GroupType, type SystemRole } from '../domain/model.js';
 import { createGroup } from '../content/groups.js';
 import { createUser, resetApiKey } from '../content/users.js';
@@ -63,7 +62,7 @@ export function registerAdmin(program: Command): void {
     .action(async (o: { username: string; apiKey?: string }) => {
       const key = await withStore(async (store) => {
         const user = await findUserByUsername(store.db, o.username);
-        if (!user) throw notFound('user', o.username);
+        if (!user) throw new Error(`No user named ${o.username}`);
         return resetApiKey(store.db, user.id, o.apiKey);
       });
       console.log(`New API key for ${o.username}: ${key}`);

@@ -24,13 +24,15 @@ export function registerServe(program: Command): void {
       const config = loadConfig();
       const parts = await openParts(config);
       const first = await ensureFirstSysadmin(parts.store.db, config.sysadminApiKey);
-      if (first && !config.sysadminApiKey && !options.demo) {
+      const demoKeys = options.demo ? await seedDemoLab(config, parts, first?.apiKey ?? null) : [];
+      // A generated key is shown once: with the demo's keys, or here when no demo lab was added
+      // (the database already held users made by `elnport admin`).
+      if (first && !config.sysadminApiKey && !demoKeys.some((k) => k.apiKey === first.apiKey)) {
         console.log(`Created the first sysadmin, "${first.user.username}", with API key ${first.apiKey} (shown once).`);
       }
-      const demoKeys = options.demo ? await seedDemoLab(config, parts, first?.apiKey ?? null) : [];
       const server = await startServer(config, parts);
       server.app.log.info(`elnport listening on ${server.url}`);
-      if (options.demo) printKeys(config.publicUrl ?? server.url, demoKeys);
+      if (demoKeys.length) printKeys(config.publicUrl ?? server.url, demoKeys);
       const stop = async (signal: string) => {
         server.app.log.info(`${signal}: shutting down`);
         await server.close();

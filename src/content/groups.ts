@@ -23,6 +23,8 @@ export async function createGroup(db: Kysely<DB>, input: NewGroup): Promise<Grou
       throw invalidField('members.roleInGroup', m.roleInGroup, `roleInGroup must be one of ${groupRoles.join(', ')}`);
     }
   }
+  // Without a member there is nobody to own the shared folder.
+  if (input.members.length === 0) throw illegalArgument('A group needs at least one member');
   const usernames = input.members.map((m) => m.username);
   if (new Set(usernames).size !== usernames.length) throw illegalArgument('A user is listed twice in members');
   return db.transaction().execute(async (trx) => {

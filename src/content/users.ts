@@ -4,12 +4,13 @@ import { generateApiKey, hashApiKey, hashPassword, isWellFormedApiKey } from '..
 import { illegalArgument, invalidField, notFound } from '../domain/errors.js';
 import { systemRoles, type SystemRole, type User } from '../domain/model.js';
 import { isoNow } from '../domain/time.js';
+import { isUniqueViolation } from '../store/dialect.js';
 import { insertRecord } from '../store/queries/records.js';
 import {
-  countUsers,
   findUserById,
   findUserByApiKeyHash,
   findUserByUsername,
+  hasSysadmin,
   insertUser,
   setUserApiKeyHash,
   setUserEnabled,
@@ -52,33 +53,39 @@ export async function createUser(db: Kysely<DB>, input: NewUser): Promise<{ user
   validateNewUser(input);
   const apiKey = input.apiKey ?? generateApiKey();
   const apiKeyHash = hashApiKey(apiKey);
-  return db.transaction().execute(async (trx) => {
-    if (await findUserByUsername(trx, input.username)) {
-      throw illegalArgument(`The username ${input.username} is already taken`);
-    }
-    if (await findUserByApiKeyHash(trx, apiKeyHash)) throw illegalArgument('That apiKey is already in use; choose another');
-    const created = isoNow();
-    const userId = await insertUser(trx, {
-      username: input.username,
-      email: input.email,
-      first_name: input.firstName.trim(),
-      last_name: input.lastName.trim(),
-      role: input.role,
-      affiliation: input.affiliation ?? null,
-      password_hash: input.password ? hashPassword(input.password) : null,
-      api_key_hash: apiKeyHash,
-      enabled: 1,
-      created,
+  const taken = () => illegalArgument(`The username ${input.username} is already taken`);
+  const keyInUse = () => illegalArgument('That apiKey is already in use; choose another');
+  try {
+    return await db.transaction().execute(async (trx) => {
+      if (await findUserByUsername(trx, input.username)) throw taken();
+      if (await findUserByApiKeyHash(trx, apiKeyHash)) throw keyInUse();
+      const created = isoNow();
+      const userId = await insertUser(trx, {
+        username: input.username,
+        email: input.email,
+        first_name: input.firstName.trim(),
+        last_name: input.lastName.trim(),
+        role: input.role,
+        affiliation: input.affiliation ?? null,
+        password_hash: input.password ? hashPassword(input.password) : null,
+        api_key_hash: apiKeyHash,
+        enabled: 1,
+        created,
+      });
+      const folder = (name: string) =>
+        insertRecord(trx, { kind: 'FOLDER', name, owner_id: userId, parent_id: null, created, modified: created, form_id: null, deleted_at: null });
+      const home = await folder(input.username);
+      const gallery = await folder('Gallery');
+      await setUserFolders(trx, userId, home, gallery);
+      const user = await findUserById(trx, userId);
+      if (!user) throw new Error(`User ${userId} vanished inside its own transaction`);
+      return { user, apiKey };
     });
-    const folder = (name: string) =>
-      insertRecord(trx, { kind: 'FOLDER', name, owner_id: userId, parent_id: null, created, modified: created, form_id: null, deleted_at: null });
-    const home = await folder(input.username);
-    const gallery = await folder('Gallery');
-    await setUserFolders(trx, userId, home, gallery);
-    const user = await findUserById(trx, userId);
-    if (!user) throw new Error(`User ${userId} vanished inside its own transaction`);
-    return { user, apiKey };
-  });
+  } catch (error) {
+    // Simultaneous requests can all pass the checks above before any commits; the unique index decides.
+    if (!isUniqueViolation(error)) throw error;
+    throw (await findUserByUsername(db, input.username)) ? taken() : keyInUse();
+  }
 }
 
 async function existingUser(db: Kysely<DB>, id: number): Promise<User> {
@@ -98,21 +105,25 @@ export async function resetApiKey(db: Kysely<DB>, userId: number, apiKey = gener
   return apiKey;
 }
 
-export async function enableUser(db: Kysely<DB>, userId: number, enabled: boolean): Promise<User> {
+/** Enables or disables an account. Nobody disables their own: a lone sysadmin would have no way back. */
+export async function enableUser(db: Kysely<DB>, actor: User, userId: number, enabled: boolean): Promise<User> {
   await existingUser(db, userId);
+  if (!enabled && userId === actor.id) throw illegalArgument('You cannot disable your own account');
   await setUserEnabled(db, userId, enabled);
   return existingUser(db, userId);
 }
 
 /**
  * On a fresh install the first sysadmin is created, with the configured key or a generated one
- * that the caller prints once. Returns null when users already exist.
+ * that the caller prints once. Returns null when a sysadmin exists. Users made with
+ * `elnport admin create-user` before the first start do not count: without a sysadmin nobody
+ * could manage the server over the API.
  */
 export async function ensureFirstSysadmin(
   db: Kysely<DB>,
   apiKey: string | null,
 ): Promise<{ user: User; apiKey: string } | null> {
-  if ((await countUsers(db)) > 0) return null;
+  if (await hasSysadmin(db)) return null;
   return createUser(db, {
     username: 'sysadmin',
     email: 'sysadmin@localhost',

@@ -48,8 +48,9 @@ function details(user: User) {
 }
 
 export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Every route of this plugin is a sysadmin's; refuse others before reading what they sent.
-  app.addHook('preValidation', async (request) => requireSysadmin(request));
+  // Every route of this plugin is a sysadmin's; refuse others before reading what they sent
+  // (the body is parsed before preValidation, so a broken body would otherwise answer first).
+  app.addHook('onRequest', async (request) => requireSysadmin(request));
 
   app.post(
     '/sysadmin/users',
@@ -92,7 +93,7 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
           response: { 200: UserDetails, ...errorResponses },
         },
       },
-      async (request) => details(await enableUser(app.store.db, request.params.id, action === 'enable')),
+      async (request) => details(await enableUser(app.store.db, viewerOf(request).user, request.params.id, action === 'enable')),
     );
   }
 

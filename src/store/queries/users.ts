@@ -65,6 +65,11 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(n);
 }
 
+export async function hasSysadmin(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('role', '=', 'ROLE_SYSADMIN').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function listUsersPage(db: Db, offset: number, limit: number): Promise<User[]> {
   const rows = await db.selectFrom('users').selectAll().orderBy('id').offset(offset).limit(limit).execute();
   return rows.map(rowToUser);

@@ -1,0 +1,342 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+
+/** The real command, as an operator runs it, on SQLite in a data directory of its own. */
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const keyPattern = /[A-Za-z0-9_]{16,64}/;
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+function environment(dataDir: string, port: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  // Nothing of the caller's configuration (a DATABASE_URL above all) may leak into the command.
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(ELNPORT_|DATABASE_URL$|PORT$|HOST$|LOG_LEVEL$)/.test(name)) env[name] = value;
+  }
+  return { ...env, ELNPORT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+}
+
+function launch(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
+  const child = launch(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** A running `elnport serve`, with everything it has printed so far. */
+class Served {
+  stdout = '';
+  stderr = '';
+  private readonly exited: Promise<unknown>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = once(child, 'exit');
+  }
+
+  async until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (!(await done())) {
+      if (this.child.exitCode !== null) throw new Error(`serve exited (${this.child.exitCode}) before ${what}:\n${this.stdout}\n${this.stderr}`);
+      if (Date.now() > deadline) throw new Error(`serve did not get to ${what} in 30 s:\n${this.stdout}\n${this.stderr}`);
+      await sleep(50);
+    }
+  }
+
+  /** What the server printed that matches `pattern`, waiting for the pipe to catch up. */
+  async printed(pattern: RegExp, what: string): Promise<RegExpExecArray> {
+    await this.until(() => pattern.test(this.stdout), what);
+    return pattern.exec(this.stdout)!;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<Served> {
+  const served = new Served(launch(['serve', ...args], env));
+  const status = `http://127.0.0.1:${env.PORT}/api/v1/status`;
+  await served.until(async () => (await fetch(status).catch(() => null))?.ok === true, 'answering /status');
+  return served;
+}
+
+interface Me {
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  hasPiRole: boolean;
+  hasSysAdminRole: boolean;
+}
+
+async function whoami(port: number, key: string): Promise<{ status: number; body: Me }> {
+  const r = await fetch(`http://127.0.0.1:${port}/api/v1/userDetails/whoami`, { headers: { apiKey: key } });
+  return { status: r.status, body: (await r.json()) as Me };
+}
+
+function printedKey(outcome: Outcome, pattern: RegExp): string {
+  assert.equal(outcome.code, 0, outcome.stderr);
+  const match = pattern.exec(outcome.stdout);
+  assert.ok(match, `no key in: ${outcome.stdout}`);
+  return match[1]!;
+}
+
+describe('the elnport command', () => {
+  let dataDir: string;
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+  let server: Served | undefined;
+  let aliceKey: string;
+  let sysadminKey: string;
+  const admin = (...args: string[]) => run(['admin', ...args], env);
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-cli-'));
+    port = await freePort();
+    env = environment(dataDir, port);
+  });
+
+  after(async () => {
+    await server?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('admin create-user, on a fresh install, prints the key', async () => {
+    const outcome = await admin('create-user', '--username', 'alice', '--email', 'alice@lab.org', '--first-name', 'Alice', '--last-name', 'Smith', '--role', 'ROLE_PI');
+    aliceKey = printedKey(outcome, new RegExp(`^Created user alice \\(id \\d+\\); API key: (${keyPattern.source})$`, 'm'));
+  });
+
+  it('serve still makes the first sysadmin and prints its key once', async () => {
+    server = await serve([], env);
+    const shown = new RegExp(`^Created the first sysadmin, "sysadmin", with API key (${keyPattern.source}) \\(shown once\\)\\.$`, 'm');
+    sysadminKey = (await server.printed(shown, 'printing the sysadmin key'))[1]!;
+    const me = await whoami(port, sysadminKey);
+    assert.equal(me.status, 200);
+    assert.equal(me.body.hasSysAdminRole, true);
+  });
+
+  it('the key that create-user printed works against serve', async () => {
+    const me = await whoami(port, aliceKey);
+    assert.equal(me.status, 200);
+    assert.equal(me.body.username, 'alice');
+    assert.equal(me.body.email, 'alice@lab.org');
+    assert.equal(me.body.firstName, 'Alice');
+    assert.equal(me.body.lastName, 'Smith');
+    assert.equal(me.body.hasPiRole, true);
+  });
+
+  it('admin create-user takes a given key, and refuses a taken username', async () => {
+    const given = 'bobs_own_key_0123456789';
+    const outcome = await admin('create-user', '--username', 'bob', '--email', 'bob@lab.org', '--first-name', 'Bob', '--last-name', 'Jones', '--api-key', given);
+    assert.equal(printedKey(outcome, /API key: (\S+)$/m), given);
+    const me = await whoami(port, given);
+    assert.equal(me.body.username, 'bob');
+    assert.equal(me.body.hasPiRole, false);
+
+    const again = await admin('create-user', '--username', 'bob', '--email', 'b2@lab.org', '--first-name', 'B', '--last-name', 'J');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /^elnport: .*bob is already taken/m);
+    assert.doesNotMatch(again.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('admin reset-key makes the old key fail and the new one work', async () => {
+    const outcome = await admin('reset-key', '--username', 'alice');
+    const fresh = printedKey(outcome, new RegExp(`^New API key for alice: (${keyPattern.source})$`, 'm'));
+    assert.notEqual(fresh, aliceKey);
+    assert.equal((await whoami(port, aliceKey)).status, 401);
+    const me = await whoami(port, fresh);
+    assert.equal(me.status, 200);
+    assert.equal(me.body.username, 'alice');
+
+    const chosen = 'alice_chosen_key_987654321';
+    assert.equal(printedKey(await admin('reset-key', '--username', 'alice', '--api-key', chosen), /^New API key for alice: (\S+)$/m), chosen);
+    assert.equal((await whoami(port, fresh)).status, 401);
+    assert.equal((await whoami(port, chosen)).body.username, 'alice');
+    aliceKey = chosen;
+  });
+
+  it('admin reset-key refuses an unknown user', async () => {
+    const outcome = await admin('reset-key', '--username', 'nobody');
+    assert.equal(outcome.code, 1);
+    assert.match(outcome.stderr, /^elnport: No user named nobody$/m);
+    assert.equal(outcome.stdout, '');
+  });
+
+  it('admin create-group makes a group the API then shows', async () => {
+    const outcome = await admin('create-group', '--name', 'CLI Lab', '--member', 'alice:PI', '--member', 'bob:RS_LAB_ADMIN:viewAll');
+    assert.equal(outcome.code, 0, outcome.stderr);
+    const match = /^Created group CLI Lab \(id (\d+)\) with 2 member\(s\)$/m.exec(outcome.stdout);
+    assert.ok(match, outcome.stdout);
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/groups`, { headers: { apiKey: aliceKey } });
+    const groups = (await r.json()) as { id: number; name: string; type: string; members: { username: string; role: string }[] }[];
+    assert.equal(groups.length, 1);
+    const [group] = groups;
+    assert.ok(group);
+    assert.equal(group.id, Number(match[1]));
+    assert.equal(group.name, 'CLI Lab');
+    assert.equal(group.type, 'LAB_GROUP');
+    assert.deepEqual(
+      group.members.map((m) => [m.username, m.role]),
+      [
+        ['alice', 'PI'],
+        ['bob', 'RS_LAB_ADMIN'],
+      ],
+    );
+  });
+
+  it('admin create-group refuses a PI without ROLE_PI, a bad role and an unknown user', async () => {
+    for (const [member, complaint] of [
+      ['bob:PI', /bob.*ROLE_PI/],
+      ['bob:BOSS', /role must be one of PI, DEFAULT, RS_LAB_ADMIN/],
+      ['ghost:PI', /No such user: ghost/],
+    ] as const) {
+      const outcome = await admin('create-group', '--name', 'Bad lab', '--member', member);
+      assert.equal(outcome.code, 1, outcome.stdout);
+      assert.match(outcome.stderr, complaint);
+    }
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/groups`, { headers: { apiKey: sysadminKey } });
+    assert.deepEqual(((await r.json()) as { name: string }[]).map((g) => g.name), ['CLI Lab']);
+  });
+});
+
+describe('elnport serve --demo', () => {
+  let dataDir: string;
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+  let server: Served | undefined;
+  let keys: Map<string, { role: string; key: string }>;
+  let curl: RegExpExecArray;
+
+  const curlLine = /^ {2}curl -s -X POST -H "apiKey: ([A-Za-z0-9_]{16,64})" (http:\/\/127\.0\.0\.1:(\d+))(\/api\/v1\/export\/html\/user)$/m;
+
+  function printedKeys(stdout: string): Map<string, { role: string; key: string }> {
+    const found = new Map<string, { role: string; key: string }>();
+    for (const m of stdout.matchAll(/^ {2}(\S+) +(ROLE_[A-Z]+) +([A-Za-z0-9_]{16,64})$/gm)) found.set(m[1]!, { role: m[2]!, key: m[3]! });
+    return found;
+  }
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-demo-'));
+    port = await freePort();
+    env = environment(dataDir, port);
+  });
+
+  after(async () => {
+    await server?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints every demo key and a curl line', async () => {
+    server = await serve(['--demo'], env);
+    curl = await server.printed(curlLine, 'printing the curl line');
+    keys = printedKeys(server.stdout);
+    assert.deepEqual(
+      [...keys].map(([username, k]) => [username, k.role]),
+      [
+        ['sysadmin', 'ROLE_SYSADMIN'],
+        ['pi', 'ROLE_PI'],
+        ['alice', 'ROLE_USER'],
+        ['bob', 'ROLE_USER'],
+      ],
+    );
+    assert.equal(new Set([...keys.values()].map((k) => k.key)).size, 4, 'every key differs');
+    assert.equal(curl[1], keys.get('alice')!.key);
+    assert.equal(Number(curl[3]), port);
+    assert.doesNotMatch(server.stdout, /Created the first sysadmin/, 'the demo lists the sysadmin with the others');
+  });
+
+  it('every printed key works', async () => {
+    for (const [username, { key }] of keys) {
+      const me = await whoami(port, key);
+      assert.equal(me.status, 200);
+      assert.equal(me.body.username, username);
+    }
+  });
+
+  it("the printed curl line's URL and key start an export", async (t) => {
+    const r = await fetch(`${curl[2]}${curl[4]}`, { method: 'POST', headers: { apiKey: curl[1]! } });
+    const body = (await r.json()) as { id?: number; message?: string };
+    if (r.status === 404 && /No such endpoint/.test(body.message ?? '')) {
+      t.diagnostic('the export endpoint does not exist yet: only the key was checked');
+      return;
+    }
+    assert.equal(r.status, 202, JSON.stringify(body));
+    assert.ok(Number.isInteger(body.id), JSON.stringify(body));
+  });
+
+  it('prints the same keys again after a restart, and seeds nothing twice', async () => {
+    await server!.stop();
+    server = await serve(['--demo'], env);
+    await server.printed(curlLine, 'printing the curl line');
+    assert.deepEqual(printedKeys(server.stdout), keys);
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/sysadmin/users`, { headers: { apiKey: keys.get('sysadmin')!.key } });
+    const listing = (await r.json()) as { totalHits: number };
+    assert.equal(listing.totalHits, 4);
+  });
+});
+
+describe('elnport serve --demo, on a database that already holds users', () => {
+  let dataDir: string;
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+  let server: Served | undefined;
+
+  before(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-demo-'));
+    port = await freePort();
+    env = environment(dataDir, port);
+  });
+
+  after(async () => {
+    await server?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('adds no demo lab but still shows the first sysadmin key, once', async () => {
+    const made = await run(['admin', 'create-user', '--username', 'zoe', '--email', 'zoe@lab.org', '--first-name', 'Zoe', '--last-name', 'Ng'], env);
+    assert.equal(made.code, 0, made.stderr);
+    server = await serve(['--demo'], env);
+    const key = (await server.printed(new RegExp(`with API key (${keyPattern.source}) \\(shown once\\)`), 'printing the sysadmin key'))[1]!;
+    assert.match(server.stdout, /already holds users; no demo lab was added/);
+    assert.doesNotMatch(server.stdout, /Demo lab API keys|curl/);
+    const me = await whoami(port, key);
+    assert.equal(me.status, 200);
+    assert.equal(me.body.hasSysAdminRole, true);
+  });
+});
