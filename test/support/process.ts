@@ -1,0 +1,175 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Answer, Lab } from './lab.js';
+
+/**
+ * The real server as a separate process (`elnport serve`), for tests that must kill it the hard
+ * way. Every process started here is remembered, so an `after` hook can kill whatever a failed
+ * test left running.
+ */
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const running = new Set<ChildProcess>();
+
+/** A port nobody listens on right now: the kernel picks one, and we let it go again. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => (port ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface ServerProcess {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  child: ChildProcess;
+  /** What the process wrote to stdout and stderr so far (for failure messages). */
+  output(): string;
+  /** SIGKILL (or another signal) and wait until the process is gone. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface ServeOptions {
+  dataDir: string;
+  port: number;
+  sysadminKey: string;
+  /** Extra environment, e.g. DATABASE_URL or ELNPORT_RATE_LIMIT. */
+  env?: Record<string, string>;
+  /** How long to wait for GET /api/v1/status; default 60 s (tsx compiles on first start). */
+  startTimeoutMs?: number;
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  if (exited(child)) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Starts `node --import tsx src/cli/main.ts serve` and waits until its status endpoint answers. */
+export async function serve(options: ServeOptions): Promise<ServerProcess> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ELNPORT_DATA_DIR: options.dataDir,
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
+      ELNPORT_SYSADMIN_API_KEY: options.sysadminKey,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+
+  const server: ServerProcess = {
+    url,
+    child,
+    output: () => output,
+    async kill(signal = 'SIGKILL') {
+      if (!exited(child)) child.kill(signal);
+      await waitForExit(child);
+    },
+  };
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exited(child)) throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}`);
+    try {
+      const r = await fetch(`${url}/api/v1/status`, { signal: AbortSignal.timeout(2000) });
+      if (r.status === 200) {
+        await r.arrayBuffer();
+        return server;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await server.kill();
+      throw new Error(`the server did not answer GET /api/v1/status within the timeout:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Kills every server process still running (for `after` hooks). */
+export async function killAllServers(): Promise<void> {
+  await Promise.all(
+    [...running].map(async (child) => {
+      if (!exited(child)) child.kill('SIGKILL');
+      await waitForExit(child);
+    }),
+  );
+}
+
+/** A JSON client for a server process, shaped like Lab.call. */
+export type Call = Lab['call'];
+
+export function clientFor(url: string, defaultKey: string): Call {
+  return async (method, p, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = options.key === undefined ? defaultKey : options.key;
+    if (key !== null) headers.apiKey = key;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${url}/api/v1${p}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: the text is the body
+    }
+    return { status: response.status, headers: response.headers, body: parsed as never, text } as Answer<never>;
+  };
+}
+
+/**
+ * waitForJob and downloadArchive (archives.ts) take a Lab but use only its `call` and `url`;
+ * this lends them a server process under that name.
+ */
+export function labLike(url: string, call: Call): Lab {
+  return { url, call } as unknown as Lab;
+}
+
+/** A fresh PostgreSQL database for one test run, and how to drop it. */
+export async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `elnport_test_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
