@@ -29,8 +29,7 @@ export const errorResponses = {
   500: ErrorBody,
 };
 
-/** Ids are 32-bit integers on both databases; a larger one can name nothing. */
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export type IdParamsType = Static<typeof IdParams>;
 
 export const PageQuery = {

@@ -1,5 +1,208 @@
-import type { Command } from 'commander';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command, type CommanderError } from 'commander';
+import { archiveOf, ClientError, defaultWaitTimeoutMs, ElnClient, isTerminal, type ExportFormat, type ExportScope, type Job } from '../client/index.js';
+import { formatBytes } from '../client/progress/format.js';
+import { progressReporter } from '../client/progress/reporter.js';
+
+export const exitCodes = { done: 0, jobFailed: 1, usage: 2, refused: 3, transfer: 4, interrupted: 130 } as const;
+
+const exitCodeHelp = `
+Exit codes:
+  0    done: the archive is saved and its size and CRC32 verified (with --no-wait: the job started)
+  1    the export failed: the job FAILED or was ABANDONED (the server's message is printed),
+       or the server answered with an error of its own (5xx, or 429: an export already running)
+  2    usage: a bad option, or a request the server rejected as invalid or unknown (400, 404, 422)
+  3    authentication or permission: the key was refused, or the export is not allowed (401, 403)
+  4    the network failed, waiting timed out, or the download did not verify (nothing is left at --out)
+  130  interrupted (Ctrl-C); an unfinished job is cancelled
+
+The server and key come from --url and --api-key, else from RSPACE_URL and RSPACE_API_KEY
+(the names RSpace's own tools read). The URL is the server's root, e.g. https://rspace.example.org.`;
+
+interface ExportOptions {
+  format: ExportFormat;
+  scope: ExportScope;
+  id?: number;
+  select?: number[];
+  revisions?: boolean;
+  linkLevel?: number;
+  modifiedSince?: string;
+  out?: string;
+  wait: boolean;
+  json?: boolean;
+  url?: string;
+  apiKey?: string;
+  timeout: number;
+}
+
+/** Reports a failure by the exit code `code`, so the user knows what to fix. */
+class Failure extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof Failure) return error.code;
+  if (!(error instanceof ClientError)) return exitCodes.jobFailed;
+  switch (error.kind) {
+    case 'auth':
+    case 'permission':
+      return exitCodes.refused;
+    case 'usage':
+    case 'not-found':
+      return exitCodes.usage;
+    case 'server':
+      return exitCodes.jobFailed;
+    default:
+      return exitCodes.transfer;
+  }
+}
+
+function wholeNumber(minimum: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < minimum) throw new InvalidArgumentError(`Not a whole number from ${minimum}.`);
+    return Number(value);
+  };
+}
+
+/** "1,2,3"; global ids (SD12, FL3) too, as RSpace shows them. */
+function recordIds(value: string): number[] {
+  return value.split(',').map((word) => {
+    const match = /^\s*(?:[A-Z]{2})?(\d+)\s*$/.exec(word);
+    if (!match) throw new InvalidArgumentError(`"${word}" is not a record id.`);
+    return Number(match[1]);
+  });
+}
+
+function isoDate(value: string): string {
+  if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('Not an ISO-8601 date or date-time.');
+  return value;
+}
+
+function environment(): { url?: string; apiKey?: string } {
+  // eslint-disable-next-line no-restricted-syntax -- a client command's own settings, under the names RSpace's tools use; not the server's config
+  const { RSPACE_URL: url, RSPACE_API_KEY: apiKey } = process.env;
+  return { url: url || undefined, apiKey: apiKey || undefined };
+}
+
+function clientFor(options: ExportOptions): ElnClient {
+  const env = environment();
+  const baseUrl = options.url ?? env.url;
+  const apiKey = options.apiKey ?? env.apiKey;
+  if (!baseUrl) throw new Failure('No server: give --url or set RSPACE_URL', exitCodes.usage);
+  if (!apiKey) throw new Failure('No API key: give --api-key or set RSPACE_API_KEY', exitCodes.usage);
+  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new Failure(`Not an http(s) URL: ${baseUrl}`, exitCodes.usage);
+  return new ElnClient({ baseUrl, apiKey });
+}
+
+/** Where the archive goes: --out as a file, or the archive's own name in --out (a directory) or here. */
+async function destination(out: string | undefined, name: string): Promise<string> {
+  if (out === undefined) return path.resolve(name);
+  const stat = await fs.stat(out).catch(() => null);
+  if (stat?.isDirectory()) return path.resolve(out, name);
+  const parent = await fs.stat(path.dirname(path.resolve(out))).catch(() => null);
+  if (!parent?.isDirectory()) throw new Failure(`--out ${out}: there is no directory ${path.dirname(out)}`, exitCodes.usage);
+  return path.resolve(out);
+}
+
+function failureOf(job: Job): string {
+  const message = typeof job.result?.message === 'string' ? job.result.message : null;
+  return job.status === 'FAILED'
+    ? `Export job ${job.id} FAILED: ${message ?? 'the server gave no reason'}`
+    : `Export job ${job.id} was ABANDONED (cancelled, or it could not proceed)${message ? `: ${message}` : ''}`;
+}
+
+/** `track` hears of every state of the job, so an interrupt knows whether there is a job to cancel. */
+async function runExport(options: ExportOptions, signal: AbortSignal, track: (job: Job) => void): Promise<void> {
+  if ((options.scope === 'selection') !== (options.select !== undefined)) {
+    throw new Failure('--select goes with --scope selection, and --scope selection needs --select', exitCodes.usage);
+  }
+  const client = clientFor(options);
+  // Checked before the export starts: a bad --out found after a long export would waste it.
+  await destination(options.out, 'probe.zip');
+  const progress = progressReporter(process.stderr);
+  const print = (value: object) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const job = await client.startExport({
+    format: options.format,
+    scope: options.scope,
+    id: options.id,
+    selections: options.select,
+    includeRevisionHistory: options.revisions,
+    maxLinkLevel: options.linkLevel,
+    modifiedSince: options.modifiedSince,
+  });
+  track(job);
+  if (!options.wait) {
+    if (options.json) print({ job });
+    else console.log(`Started export job ${job.id} (${job.status}); follow it at ${job._links[0]?.link ?? `/jobs/${job.id}`}`);
+    return;
+  }
+  const onUpdate = (update: Job) => {
+    track(update);
+    progress.job(update);
+  };
+  const finished = await client.waitForJob(job.id, { timeoutMs: options.timeout * 1000, onUpdate, signal });
+  progress.end();
+  if (finished.status !== 'COMPLETED') {
+    if (options.json) print({ job: finished });
+    throw new Failure(failureOf(finished), exitCodes.jobFailed);
+  }
+  const archive = archiveOf(finished);
+  const dest = await destination(options.out, archive.name);
+  try {
+    const saved = await client.download(finished, dest, { signal, onProgress: (received, total) => progress.download(archive.name, received, total) });
+    progress.end();
+    if (options.json) print({ job: finished, ...saved });
+    else console.log(`Saved ${saved.path} (${formatBytes(saved.size)}; size and CRC32 verified)`);
+  } finally {
+    progress.end();
+  }
+}
 
 export function registerExport(program: Command): void {
-  program.command('export').description('export work from an elnport or RSpace server (being written)');
+  program
+    .command('export')
+    .description('export work from an elnport or RSpace server to a verified archive')
+    .addOption(new Option('--format <format>', 'archive format').choices(['html', 'xml']).makeOptionMandatory())
+    .addOption(new Option('--scope <scope>', "whose work: a user's, a group's, or chosen records").choices(['user', 'group', 'selection']).makeOptionMandatory())
+    .option('--id <n>', 'the user (scope user) or group (scope group); default: your own', wholeNumber(1))
+    .option('--select <ids>', 'record ids for scope selection, e.g. 12,34 or SD12,FL34', recordIds)
+    .option('--revisions', 'include earlier versions of documents')
+    .option('--link-level <n>', 'how far to follow links between documents (server default 1)', wholeNumber(0))
+    .option('--modified-since <iso>', 'only records modified at or after this date (elnport extension)', isoDate)
+    .option('--out <path>', "where to save: a file, or a directory for the archive's own name (default: here)")
+    .option('--no-wait', 'start the job, print it and exit')
+    .option('--json', 'print { job, path, size, crc32, sha256 } as JSON on stdout, for scripts')
+    .option('--url <url>', 'server root (default: $RSPACE_URL)')
+    .option('--api-key <key>', 'API key (default: $RSPACE_API_KEY)')
+    .option('--timeout <seconds>', 'give up waiting for the job after this long', wholeNumber(1), defaultWaitTimeoutMs / 1000)
+    .addHelpText('after', exitCodeHelp)
+    .showHelpAfterError('(elnport export --help lists the options and exit codes)')
+    // Commander ends a usage error with exit code 1, which here means a failed export.
+    .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : exitCodes.usage))
+    .action(async (options: ExportOptions) => {
+      const controller = new AbortController();
+      let latest: Job | null = null;
+      const interrupt = () => controller.abort(new Failure('Interrupted', exitCodes.interrupted));
+      process.once('SIGINT', interrupt);
+      try {
+        await runExport(options, controller.signal, (job) => (latest = job));
+      } catch (error) {
+        const reason = controller.signal.aborted ? controller.signal.reason : error;
+        const unfinished = latest as Job | null;
+        if (controller.signal.aborted && unfinished && !isTerminal(unfinished)) {
+          // Best effort: RSpace has no cancel, and the job must not block the user's next export here.
+          await clientFor(options).cancelJob(unfinished.id).catch(() => undefined);
+        }
+        console.error(`elnport: ${reason instanceof Error ? reason.message : String(reason)}`);
+        process.exitCode = exitCodeFor(reason);
+      } finally {
+        process.off('SIGINT', interrupt);
+      }
+    });
 }

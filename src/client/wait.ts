@@ -15,8 +15,8 @@ const maximumTransientFailures = 10;
 
 /**
  * Polls until the job is terminal. The server's Retry-After is followed when it sends one;
- * otherwise (RSpace) the interval grows from 1 s to 10 s. Polls are never less than a second
- * apart, counted from the start of one to the start of the next.
+ * otherwise (RSpace) the interval grows from 1 s to 10 s. The wait is counted from the answer, as
+ * Retry-After means, so the requests themselves are always more than a second apart.
  */
 export async function waitForJob(getJob: (signal?: AbortSignal) => Promise<Job>, id: number, options: WaitOptions = {}): Promise<Job> {
   const { signal } = options;
@@ -25,7 +25,6 @@ export async function waitForJob(getJob: (signal?: AbortSignal) => Promise<Job>,
   let backoff = minimumIntervalMs;
   let failures = 0;
   for (;;) {
-    const polledAt = performance.now();
     let wait = backoff;
     try {
       const job = await getJob(signal);
@@ -37,7 +36,7 @@ export async function waitForJob(getJob: (signal?: AbortSignal) => Promise<Job>,
       if (!isTransient(error) || ++failures > maximumTransientFailures) throw error;
     }
     backoff = Math.min(backoff * backoffFactor, maximumBackoffMs);
-    const next = polledAt + Math.max(wait, minimumIntervalMs);
+    const next = performance.now() + Math.max(wait, minimumIntervalMs);
     await sleepUntil(Math.min(next, deadline), signal);
     if (next > deadline) {
       throw new ClientError('timeout', `Export job ${id} did not finish within ${Math.round(timeoutMs / 1000)} s`);

@@ -10,7 +10,8 @@ import {
 } from '../domain/fieldContent.js';
 import { canRead, type Viewer } from '../domain/permissions.js';
 import { findMediaFiles } from '../store/queries/media.js';
-import { findRecords, isStorableId } from '../store/queries/records.js';
+import { isStorableId } from '../store/dialect.js';
+import { findRecords } from '../store/queries/records.js';
 
 export interface ResolvedContent {
   html: string;

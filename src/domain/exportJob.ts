@@ -50,8 +50,12 @@ export interface ExportJob {
   errorMessage: string | null;
 }
 
-/** A STARTED job whose heartbeat is older than this belonged to a process that died. */
-export const staleAfterMs = 60_000;
+/**
+ * A STARTED job whose heartbeat is older than this belonged to a process that died. Workers beat
+ * every 2 s, so this leaves room for a long pause (a slow disk, a stop-the-world GC) before a live
+ * job would be taken for dead, while a crashed job waits at most this long to run again.
+ */
+export const staleAfterMs = 15_000;
 
 /** How many times a job interrupted by a dying process is run again before it is FAILED. */
 export const maxAttempts = 3;

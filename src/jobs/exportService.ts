@@ -44,7 +44,7 @@ class Stopping extends Error {}
 /** Progress is stored at most this often: a poll needs no fresher figure, and the database no more writes. */
 const progressIntervalMs = 500;
 /** A running job's row is touched at least this often, so other processes can tell it is alive. */
-const heartbeatMs = 10_000;
+const heartbeatMs = 2_000;
 
 /**
  * The export job lifecycle: submitted by the API, run by workers in this process, recovered

@@ -18,7 +18,8 @@ export class Sweeper {
   ) {}
 
   start(): void {
-    const everyMs = Math.max(250, Math.min(60_000, (this.parts.config.retentionHours * 3_600_000) / 4));
+    // Often enough to notice a dead worker's job within seconds; expiry is checked on the same beat.
+    const everyMs = Math.max(250, Math.min(5_000, (this.parts.config.retentionHours * 3_600_000) / 4));
     this.timer = setInterval(() => void this.sweep(), everyMs);
     this.timer.unref();
     void this.sweep();

@@ -78,7 +78,7 @@ export class ZipWriter {
 
   async addBuffer(name: string, data: Buffer | string, options: ZipEntryOptions = {}): Promise<void> {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    await this.add(name, false, { ...options, size: bytes.length }, Readable.from([bytes]));
+    await this.add(name, false, { ...options, size: bytes.length }, bytes.length <= inlineLimit ? bytes : Readable.from([bytes]));
   }
 
   /**
@@ -115,7 +115,7 @@ export class ZipWriter {
     name: string,
     isDirectory: boolean,
     options: ZipEntryOptions & { size?: number },
-    data?: Readable,
+    data?: Readable | Buffer,
   ): Promise<void> {
     this.assertReady(`add ${JSON.stringify(name)}`);
     const archiveName = entryName(name, isDirectory);
@@ -142,7 +142,8 @@ export class ZipWriter {
   }
 
   /** Source → CRC and size → deflate (unless stored) → compressed size → output, at the output's pace. */
-  private async writeData(entry: ZipEntry, data: Readable): Promise<void> {
+  private async writeData(entry: ZipEntry, data: Readable | Buffer): Promise<void> {
+    if (Buffer.isBuffer(data)) return this.writeSmall(entry, data);
     const measure = async function* (chunks: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
       for await (const chunk of chunks) {
         const bytes = asBuffer(chunk);
@@ -163,6 +164,19 @@ export class ZipWriter {
     const options = { signal: this.output.signal };
     if (entry.compress) await pipeline(data, measure, zlib.createDeflateRaw({ level: 6 }), write, options);
     else await pipeline(data, measure, write, options);
+  }
+
+  /**
+   * A page or a metadata file deflated in one call: a stream pipeline per entry cost more than
+   * the deflating itself, and an archive holds thousands of such entries.
+   */
+  private async writeSmall(entry: ZipEntry, data: Buffer): Promise<void> {
+    entry.crc32 = zlib.crc32(data);
+    entry.uncompressedSize = data.length;
+    const stored = entry.compress ? zlib.deflateRawSync(data, { level: 6 }) : data;
+    entry.compressedSize = stored.length;
+    assertDescribable(entry, entry.compressedSize);
+    await this.output.write(stored);
   }
 
   private assertReady(action: string): void {
@@ -190,6 +204,9 @@ export class ZipWriter {
     return new Error(`${context}: ${cause.message}`, { cause });
   }
 }
+
+/** Buffers up to this size are deflated synchronously; larger ones stream, so the event loop never stalls long. */
+const inlineLimit = 1024 * 1024;
 
 function asBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;

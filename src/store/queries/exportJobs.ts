@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { isStorableId } from '../dialect.js';
 import type { ExportJobRow } from '../schema.js';
 import type { ExportCounts } from '../../domain/exportModel.js';
 import type { ExportJob, ExportRequest, JobStatus } from '../../domain/exportJob.js';
@@ -53,6 +54,7 @@ export async function insertExportJob(db: Db, ownerId: number, request: ExportRe
 }
 
 export async function findExportJob(db: Db, id: number): Promise<ExportJob | undefined> {
+  if (!isStorableId(id)) return undefined;
   const row = await db.selectFrom('export_jobs').selectAll().where('id', '=', id).executeTakeFirst();
   return row && rowToExportJob(row);
 }

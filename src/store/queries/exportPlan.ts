@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { isStorableId } from '../dialect.js';
 import type { RecordKind } from '../../domain/model.js';
 
 /** The light rows an export is planned from: no field content, no file bytes. */
@@ -35,7 +36,7 @@ export async function recordsOfOwners(db: Db, ownerIds: number[]): Promise<PlanR
 }
 
 export async function planRecordsById(db: Db, ids: number[]): Promise<PlanRecord[]> {
-  return inChunks(ids, async (chunk) => (await planRecords(db).where('id', 'in', chunk).execute()) as PlanRecord[]);
+  return inChunks(ids.filter(isStorableId), async (chunk) => (await planRecords(db).where('id', 'in', chunk).execute()) as PlanRecord[]);
 }
 
 /** Everything live below the given folders (not the folders themselves). */

@@ -1,6 +1,6 @@
 import type { Db } from '../db.js';
 import type { Form, FormFieldDefinition } from '../../domain/model.js';
-import { isStorableId } from './records.js';
+import { isStorableId } from '../dialect.js';
 
 export async function findForm(db: Db, id: number): Promise<Form | undefined> {
   if (!isStorableId(id)) return undefined;

@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { isStorableId } from '../dialect.js';
 import type { Group, GroupMember, GroupRole, GroupType } from '../../domain/model.js';
 
 export interface NewGroup {
@@ -60,6 +61,7 @@ async function withMembers(
 }
 
 export async function findGroup(db: Db, id: number): Promise<Group | undefined> {
+  if (!isStorableId(id)) return undefined;
   const row = await db.selectFrom('lab_groups').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? (await withMembers(db, [row]))[0] : undefined;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.js';
+import { isStorableId } from '../dialect.js';
 import type { NewRecordRow, RecordRowDb } from '../schema.js';
 import type { RecordKind, RecordRow } from '../../domain/model.js';
 
@@ -28,13 +29,6 @@ export function rowToRecord(row: RecordRowDb): RecordRow {
     formId: row.form_id,
     deleted: row.deleted_at !== null,
   };
-}
-
-/** Every id column is a 32-bit integer on PostgreSQL: a bigger id names nothing, and asking fails. */
-const maxStoredId = 2_147_483_647;
-
-export function isStorableId(id: number): boolean {
-  return Number.isSafeInteger(id) && id >= 1 && id <= maxStoredId;
 }
 
 export async function insertRecord(db: Db, row: NewRecordRow): Promise<number> {

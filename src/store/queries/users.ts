@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { isStorableId } from '../dialect.js';
 import type { NewUserRow, UserRow } from '../schema.js';
 import type { SystemRole, User } from '../../domain/model.js';
 
@@ -32,6 +33,7 @@ export async function setUserFolders(db: Db, userId: number, homeFolderId: numbe
 }
 
 export async function findUserById(db: Db, id: number): Promise<User | undefined> {
+  if (!isStorableId(id)) return undefined;
   const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   return row && rowToUser(row);
 }
@@ -76,7 +78,8 @@ export async function listUsersPage(db: Db, offset: number, limit: number): Prom
 }
 
 export async function findUsersByIds(db: Db, ids: number[]): Promise<User[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+  const storable = ids.filter(isStorableId);
+  if (storable.length === 0) return [];
+  const rows = await db.selectFrom('users').selectAll().where('id', 'in', storable).execute();
   return rows.map(rowToUser);
 }
