@@ -296,5 +296,18 @@ forEachDatabase((kind) => {
       assert.equal(after.body.status, 'COMPLETED');
       assert.equal(after.body.result.size, job.result.size);
     });
+
+    it('sweeps away drafts that no running job owns', async () => {
+      const tmp = path.join(lab().dataDir, 'archives', 'tmp');
+      const stray = path.join(tmp, 'job-424242-RSpace-stray.zip.part');
+      fs.writeFileSync(stray, 'half an archive');
+      const old = new Date(Date.now() - 3_600_000);
+      fs.utimesSync(stray, old, old);
+      const young = path.join(tmp, 'job-424243-RSpace-young.zip.part');
+      fs.writeFileSync(young, 'a draft just opened');
+      for (let i = 0; i < 50 && fs.existsSync(stray); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.ok(!fs.existsSync(stray), 'an old draft of no running job is removed');
+      assert.ok(fs.existsSync(young), 'a draft younger than the stale limit is left alone');
+    });
   });
 });
