@@ -1,7 +1,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command, type CommanderError } from 'commander';
-import { archiveOf, ClientError, defaultWaitTimeoutMs, ElnClient, isTerminal, type ExportFormat, type ExportScope, type Job } from '../client/index.js';
+import {
+  archiveOf,
+  ClientError,
+  defaultWaitTimeoutMs,
+  ElnClient,
+  isTerminal,
+  type DownloadResult,
+  type ExportFormat,
+  type ExportScope,
+  type Job,
+} from '../client/index.js';
 import { formatBytes } from '../client/progress/format.js';
 import { progressReporter } from '../client/progress/reporter.js';
 
@@ -10,11 +20,12 @@ export const exitCodes = { done: 0, jobFailed: 1, usage: 2, refused: 3, transfer
 const exitCodeHelp = `
 Exit codes:
   0    done: the archive is saved and its size and CRC32 verified (with --no-wait: the job started)
-  1    the export failed: the job FAILED or was ABANDONED (the server's message is printed),
-       or the server answered with an error of its own (5xx, or 429: an export already running)
+  1    the export failed: the job FAILED or was ABANDONED (the server's message is printed)
   2    usage: a bad option, or a request the server rejected as invalid or unknown (400, 404, 422)
   3    authentication or permission: the key was refused, or the export is not allowed (401, 403)
-  4    the network failed, waiting timed out, or the download did not verify (nothing is left at --out)
+  4    try again later: the network or the server failed (5xx; 429, an export already running),
+       waiting timed out, the archive expired unfetched (410), the download did not verify,
+       or the file could not be written; nothing is left at --out
   130  interrupted (Ctrl-C); an unfinished job is cancelled
 
 The server and key come from --url and --api-key, else from RSPACE_URL and RSPACE_API_KEY
@@ -48,16 +59,16 @@ class Failure extends Error {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof Failure) return error.code;
-  if (!(error instanceof ClientError)) return exitCodes.jobFailed;
+  if (!(error instanceof ClientError)) return exitCodes.transfer;
   switch (error.kind) {
     case 'auth':
     case 'permission':
       return exitCodes.refused;
     case 'usage':
-    case 'not-found':
       return exitCodes.usage;
-    case 'server':
-      return exitCodes.jobFailed;
+    case 'not-found':
+      // 410: the archive expired before it was fetched; running again makes a new one.
+      return error.status === 410 ? exitCodes.transfer : exitCodes.usage;
     default:
       return exitCodes.transfer;
   }
@@ -146,22 +157,36 @@ async function runExport(options: ExportOptions, signal: AbortSignal, track: (jo
     track(update);
     progress.job(update);
   };
-  const finished = await client.waitForJob(job.id, { timeoutMs: options.timeout * 1000, onUpdate, signal });
-  progress.end();
+  let finished: Job;
+  try {
+    finished = await client.waitForJob(job.id, { timeoutMs: options.timeout * 1000, onUpdate, signal });
+  } finally {
+    progress.end();
+  }
   if (finished.status !== 'COMPLETED') {
     if (options.json) print({ job: finished });
     throw new Failure(failureOf(finished), exitCodes.jobFailed);
   }
   const archive = archiveOf(finished);
   const dest = await destination(options.out, archive.name);
+  let saved: DownloadResult;
   try {
-    const saved = await client.download(finished, dest, { signal, onProgress: (received, total) => progress.download(archive.name, received, total) });
-    progress.end();
-    if (options.json) print({ job: finished, ...saved });
-    else console.log(`Saved ${saved.path} (${formatBytes(saved.size)}; size and CRC32 verified)`);
+    saved = await client.download(finished, dest, { signal, onProgress: (received, total) => progress.download(archive.name, received, total) });
   } finally {
     progress.end();
   }
+  if (options.json) print({ job: finished, ...saved });
+  else console.log(`Saved ${saved.path} (${formatBytes(saved.size)}; size and CRC32 verified)`);
+}
+
+/** Ctrl-C cancels a job still running: it would otherwise block the user's next export (one at a time). */
+async function interrupted(options: ExportOptions, job: Job | null): Promise<Failure> {
+  if (!job || isTerminal(job)) return new Failure('Interrupted', exitCodes.interrupted);
+  // RSpace has no cancel: there the job runs on.
+  const cancelled = await clientFor(options)
+    .cancelJob(job.id)
+    .then(() => true, () => false);
+  return new Failure(`Interrupted; export job ${job.id} ${cancelled ? 'was cancelled' : 'could not be cancelled and runs on'}`, exitCodes.interrupted);
 }
 
 export function registerExport(program: Command): void {
@@ -187,18 +212,13 @@ export function registerExport(program: Command): void {
     .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : exitCodes.usage))
     .action(async (options: ExportOptions) => {
       const controller = new AbortController();
-      let latest: Job | null = null;
-      const interrupt = () => controller.abort(new Failure('Interrupted', exitCodes.interrupted));
+      const latest: { job: Job | null } = { job: null };
+      const interrupt = () => controller.abort();
       process.once('SIGINT', interrupt);
       try {
-        await runExport(options, controller.signal, (job) => (latest = job));
+        await runExport(options, controller.signal, (job) => (latest.job = job));
       } catch (error) {
-        const reason = controller.signal.aborted ? controller.signal.reason : error;
-        const unfinished = latest as Job | null;
-        if (controller.signal.aborted && unfinished && !isTerminal(unfinished)) {
-          // Best effort: RSpace has no cancel, and the job must not block the user's next export here.
-          await clientFor(options).cancelJob(unfinished.id).catch(() => undefined);
-        }
+        const reason = controller.signal.aborted ? await interrupted(options, latest.job) : error;
         console.error(`elnport: ${reason instanceof Error ? reason.message : String(reason)}`);
         process.exitCode = exitCodeFor(reason);
       } finally {
