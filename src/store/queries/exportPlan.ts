@@ -1,17 +1,9 @@
 import type { Db } from '../db.js';
 import { isStorableId } from '../dialect.js';
-import type { RecordKind } from '../../domain/model.js';
+import type { RecordRow } from '../../domain/model.js';
 
 /** The light rows an export is planned from: no field content, no file bytes. */
-export interface PlanRecord {
-  id: number;
-  kind: RecordKind;
-  name: string;
-  ownerId: number;
-  parentId: number | null;
-  created: string;
-  modified: string;
-}
+export type PlanRecord = Pick<RecordRow, 'id' | 'kind' | 'name' | 'ownerId' | 'parentId' | 'created' | 'modified'>;
 
 /** Bound on ids per IN list: well under SQLite's and PostgreSQL's parameter limits. */
 const chunkSize = 900;
