@@ -236,8 +236,12 @@ async function backup(o: BackupOptions, log: (line: string) => void): Promise<Ou
     const entry: BackupEntry = {
       file,
       jobId: job.id,
-      ...kind,
+      server,
+      userId: me.id,
       username: me.username,
+      format: o.format,
+      scope: o.scope,
+      id: kind.id,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       ...onDisk,
