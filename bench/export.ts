@@ -6,6 +6,8 @@
  * the same content rendered to disk, measured in the same run.
  *
  * Sizes can be changed: BENCH_DOCS (default 5000), BENCH_FILES (default 40), BENCH_FILE_MB (default 8).
+ * BENCH_SERVER_NODE_OPTIONS passes Node options to the server alone, e.g. --max-old-space-size=96
+ * to see how much of its peak RSS is heap the garbage collector had not yet reclaimed.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}/api/v1`;
   const serve = async (): Promise<ChildProcess> => {
     const child = spawn(process.execPath, ['dist/cli/main.js', 'serve'], {
-      env: { ...process.env, ELNPORT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ELNPORT_SYSADMIN_API_KEY: key, LOG_LEVEL: 'warn', ELNPORT_RATE_LIMIT: '1000000' },
+      env: { ...process.env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '', ELNPORT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ELNPORT_SYSADMIN_API_KEY: key, LOG_LEVEL: 'warn', ELNPORT_RATE_LIMIT: '1000000' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     for (let i = 0; ; i++) {
