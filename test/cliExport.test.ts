@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,8 +45,13 @@ function run(args: string[], options: { env?: Record<string, string>; cwd?: stri
   return launch(args, options).outcome;
 }
 
+const made: string[] = [];
+after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function freshDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-cli-export-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-cli-export-'));
+  made.push(dir);
+  return dir;
 }
 
 function assertExit(outcome: Outcome, code: number): void {
@@ -209,9 +213,10 @@ describe('elnport export', () => {
   });
 
   describe('on a terminal', () => {
-    const socket = `elnport-test-${randomBytes(4).toString('hex')}`;
+    // A tmux server of our own, on a socket in a directory that is removed afterwards.
+    const socket = path.join(freshDir(), 'tmux.sock');
     const session = 'export';
-    const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
 
     after(() => {
       tmux('kill-session', '-t', session);

