@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ClientError, ElnClient, type Job } from '../client/index.js';
+import { Option, type Command } from 'commander';
+import { ElnClient } from '../client/index.js';
+import { CommandFailure, connection, exitCodeFor, exitCodes, jobFailureMessage, usageErrorsExit2, wholeNumber } from './clientCommand.js';
 import {
   addBackup,
   archiveName,
@@ -20,20 +20,6 @@ import {
   type BackupScope,
 } from './backupIndex.js';
 
-/** The exit codes `elnport export` uses, so one script can handle both commands. */
-const exitCodes = { done: 0, jobFailed: 1, usage: 2, denied: 3, transfer: 4 } as const;
-type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];
-
-class BackupFailure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: ExitCode,
-    readonly job: Job | null = null,
-  ) {
-    super(message);
-  }
-}
-
 interface BackupOptions {
   dest: string;
   format: BackupFormat;
@@ -46,61 +32,18 @@ interface BackupOptions {
   json?: boolean;
 }
 
-function fromEnvironment(name: 'RSPACE_URL' | 'RSPACE_API_KEY'): string | undefined {
-  // eslint-disable-next-line no-restricted-syntax -- the server and key to back up from are the operator's, under the names RSpace's own tools read; src/config.ts configures elnport's server, not this client
-  return process.env[name] || undefined;
-}
-
-function wholeNumber(min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
-      throw new InvalidArgumentError(`must be a whole number of at least ${min}`);
-    }
-    return Number(value);
-  };
-}
-
-function exitCodeOf(error: ClientError): ExitCode {
-  switch (error.kind) {
-    case 'auth':
-    case 'permission':
-      return exitCodes.denied;
-    case 'usage':
-      return exitCodes.usage;
-    case 'not-found':
-      // 410: the archive expired before it was fetched; running again makes a new one.
-      return error.status === 410 ? exitCodes.transfer : exitCodes.usage;
-    default:
-      return exitCodes.transfer;
-  }
-}
-
-/** The server's root URL, without credentials or a trailing slash: also how the index names it. */
-function serverRoot(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new BackupFailure(`--url / RSPACE_URL must be a URL, got "${raw}"`, exitCodes.usage);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new BackupFailure(`--url / RSPACE_URL must start with http:// or https://, got "${raw}"`, exitCodes.usage);
-  }
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-}
-
 function readIndex(file: string): BackupIndex {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyIndex();
-    throw new BackupFailure(`cannot read ${file}: ${(error as Error).message}`, exitCodes.usage);
+    throw new CommandFailure(`cannot read ${file}: ${(error as Error).message}`, exitCodes.usage);
   }
   try {
     return parseIndex(text);
   } catch (error) {
-    throw new BackupFailure(`${(error as Error).message} (in ${path.dirname(file)}; fix or move it away)`, exitCodes.usage);
+    throw new CommandFailure(`${(error as Error).message} (in ${path.dirname(file)}; fix or move it away)`, exitCodes.usage);
   }
 }
 
@@ -123,38 +66,14 @@ function writeIndex(dir: string, index: BackupIndex): void {
   }
 }
 
-function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
+/** Forces a file's bytes, or a directory's entries, to disk. */
+async function syncToDisk(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'r');
   try {
-    fs.fsyncSync(fd);
+    await handle.sync();
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
-}
-
-/** Size, CRC32 and sha256 of the file as it now lies in DIR, after forcing it to disk. */
-async function measure(file: string): Promise<{ size: number; crc32: string; sha256: string }> {
-  const hash = createHash('sha256');
-  let crc = 0;
-  let size = 0;
-  for await (const chunk of fs.createReadStream(file) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    crc = zlib.crc32(chunk, crc);
-    size += chunk.length;
-  }
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { size, crc32: String(crc), sha256: hash.digest('hex') };
-}
-
-function jobMessage(job: Job): string {
-  const result = job.result as { message?: unknown } | null;
-  const why = typeof result?.message === 'string' ? `: ${result.message}` : '';
-  return job.status === 'FAILED' ? `export job ${job.id} failed${why}` : `export job ${job.id} was abandoned (cancelled on the server)${why}`;
 }
 
 interface Outcome {
@@ -165,18 +84,14 @@ interface Outcome {
 }
 
 async function backup(o: BackupOptions, log: (line: string) => void): Promise<Outcome> {
-  const rawUrl = o.url ?? fromEnvironment('RSPACE_URL');
-  const apiKey = o.apiKey ?? fromEnvironment('RSPACE_API_KEY');
-  if (!rawUrl) throw new BackupFailure('no server: give --url or set RSPACE_URL', exitCodes.usage);
-  if (!apiKey) throw new BackupFailure('no API key: give --api-key or set RSPACE_API_KEY', exitCodes.usage);
-  const server = serverRoot(rawUrl);
+  const { baseUrl: server, apiKey } = connection(o);
 
   const dir = path.resolve(o.dest);
   try {
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (error) {
-    throw new BackupFailure(`--dest ${dir} is not a writable directory: ${(error as Error).message}`, exitCodes.usage);
+    throw new CommandFailure(`--dest ${dir} is not a writable directory: ${(error as Error).message}`, exitCodes.usage);
   }
   const index = readIndex(path.join(dir, indexFileName));
 
@@ -212,27 +127,20 @@ async function backup(o: BackupOptions, log: (line: string) => void): Promise<Ou
       reported = line;
     },
   });
-  if (job.status !== 'COMPLETED') throw new BackupFailure(jobMessage(job), exitCodes.jobFailed, job);
+  if (job.status !== 'COMPLETED') throw new CommandFailure(jobFailureMessage(job), exitCodes.jobFailed, job);
 
   const incremental = modifiedSince !== null;
   const listed = new Set(index.backups.map((b) => b.file));
   const file = archiveName(o.scope, startedAt, incremental, (n) => listed.has(n) || fs.existsSync(path.join(dir, n)));
   const archive = path.join(dir, file);
   log(`downloading ${file}`);
-  await client.download(job, archive);
+  // The client verified size and CRC32 (and sha256) as the bytes passed, before the rename.
+  const saved = await client.download(job, archive);
 
   // From here the verified archive is in DIR; it stays only if it is recorded in the index.
   let recorded = false;
   try {
-    const onDisk = await measure(archive);
-    const expected = job.result as { size?: unknown; checksum?: unknown; sha256?: unknown };
-    const mismatch = [
-      onDisk.size !== expected.size && `size ${onDisk.size}, the server says ${String(expected.size)}`,
-      onDisk.crc32 !== String(expected.checksum) && `CRC32 ${onDisk.crc32}, the server says ${String(expected.checksum)}`,
-      typeof expected.sha256 === 'string' && onDisk.sha256 !== expected.sha256 && `sha256 ${onDisk.sha256}, the server says ${expected.sha256}`,
-    ].filter(Boolean);
-    if (mismatch.length) throw new BackupFailure(`${file} does not match the job's result: ${mismatch.join('; ')}`, exitCodes.transfer, job);
-
+    await syncToDisk(archive);
     const entry: BackupEntry = {
       file,
       jobId: job.id,
@@ -244,7 +152,9 @@ async function backup(o: BackupOptions, log: (line: string) => void): Promise<Ou
       id: kind.id,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      ...onDisk,
+      size: saved.size,
+      crc32: saved.crc32,
+      sha256: saved.sha256,
       incremental,
       modifiedSince,
     };
@@ -254,7 +164,7 @@ async function backup(o: BackupOptions, log: (line: string) => void): Promise<Ou
 
     const warnings: string[] = [];
     try {
-      syncDirectory(dir);
+      await syncToDisk(dir);
     } catch (error) {
       warnings.push(`the new index may not be on disk yet: ${(error as Error).message}`);
     }
@@ -274,16 +184,8 @@ async function backup(o: BackupOptions, log: (line: string) => void): Promise<Ou
   }
 }
 
-function failureOf(error: unknown): BackupFailure {
-  if (error instanceof BackupFailure) return error;
-  if (error instanceof ClientError) return new BackupFailure(error.message, exitCodeOf(error));
-  // Anything else is local I/O (a full disk, a directory gone): the archive was not stored.
-  return new BackupFailure(error instanceof Error ? error.message : String(error), exitCodes.transfer);
-}
-
 export function registerBackup(program: Command): void {
-  program
-    .command('backup')
+  usageErrorsExit2(program.command('backup'))
     .description('make one verified backup archive in a directory and record it in the directory\'s index (for cron or a systemd timer)')
     .requiredOption('--dest <dir>', 'directory for the archives and their index, elnport-backups.json')
     .addOption(new Option('--format <format>', 'archive format').choices(['xml', 'html']).default('xml'))
@@ -300,8 +202,6 @@ export function registerBackup(program: Command): void {
         'unusable directory or index); 3 authentication or permission refused; 4 network, verification or\n' +
         'storage failure. On any failure nothing new is left in the directory and the index is unchanged.',
     )
-    // Commander's own usage errors would exit 1, which here means "the job failed".
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : exitCodes.usage))
     .action(async (o: BackupOptions) => {
       const log = (line: string) => console.error(`elnport backup: ${line}`);
       try {
@@ -315,10 +215,11 @@ export function registerBackup(program: Command): void {
         }
         process.exitCode = exitCodes.done;
       } catch (error) {
-        const failure = failureOf(error);
-        log(failure.message);
-        if (o.json) console.log(JSON.stringify({ ok: false, exitCode: failure.exitCode, error: failure.message, job: failure.job }));
-        process.exitCode = failure.exitCode;
+        const message = error instanceof Error ? error.message : String(error);
+        const code = exitCodeFor(error);
+        log(message);
+        if (o.json) console.log(JSON.stringify({ ok: false, exitCode: code, error: message, job: error instanceof CommandFailure ? error.job : null }));
+        process.exitCode = code;
       }
     });
 }

@@ -1,9 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command, type CommanderError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   archiveOf,
-  ClientError,
   defaultWaitTimeoutMs,
   ElnClient,
   isTerminal,
@@ -14,8 +13,7 @@ import {
 } from '../client/index.js';
 import { formatBytes } from '../client/progress/format.js';
 import { progressReporter } from '../client/progress/reporter.js';
-
-export const exitCodes = { done: 0, jobFailed: 1, usage: 2, refused: 3, transfer: 4, interrupted: 130 } as const;
+import { CommandFailure, connection, exitCodeFor, exitCodes, jobFailureMessage, usageErrorsExit2, wholeNumber } from './clientCommand.js';
 
 const exitCodeHelp = `
 Exit codes:
@@ -47,40 +45,6 @@ interface ExportOptions {
   timeout: number;
 }
 
-/** Reports a failure by the exit code `code`, so the user knows what to fix. */
-class Failure extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
-
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof Failure) return error.code;
-  if (!(error instanceof ClientError)) return exitCodes.transfer;
-  switch (error.kind) {
-    case 'auth':
-    case 'permission':
-      return exitCodes.refused;
-    case 'usage':
-      return exitCodes.usage;
-    case 'not-found':
-      // 410: the archive expired before it was fetched; running again makes a new one.
-      return error.status === 410 ? exitCodes.transfer : exitCodes.usage;
-    default:
-      return exitCodes.transfer;
-  }
-}
-
-function wholeNumber(minimum: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < minimum) throw new InvalidArgumentError(`Not a whole number from ${minimum}.`);
-    return Number(value);
-  };
-}
-
 /** "1,2,3"; global ids (SD12, FL3) too, as RSpace shows them. */
 function recordIds(value: string): number[] {
   return value.split(',').map((word) => {
@@ -95,20 +59,8 @@ function isoDate(value: string): string {
   return value;
 }
 
-function environment(): { url?: string; apiKey?: string } {
-  // eslint-disable-next-line no-restricted-syntax -- a client command's own settings, under the names RSpace's tools use; not the server's config
-  const { RSPACE_URL: url, RSPACE_API_KEY: apiKey } = process.env;
-  return { url: url || undefined, apiKey: apiKey || undefined };
-}
-
 function clientFor(options: ExportOptions): ElnClient {
-  const env = environment();
-  const baseUrl = options.url ?? env.url;
-  const apiKey = options.apiKey ?? env.apiKey;
-  if (!baseUrl) throw new Failure('No server: give --url or set RSPACE_URL', exitCodes.usage);
-  if (!apiKey) throw new Failure('No API key: give --api-key or set RSPACE_API_KEY', exitCodes.usage);
-  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new Failure(`Not an http(s) URL: ${baseUrl}`, exitCodes.usage);
-  return new ElnClient({ baseUrl, apiKey });
+  return new ElnClient(connection(options));
 }
 
 /** Where the archive goes: --out as a file, or the archive's own name in --out (a directory) or here. */
@@ -117,21 +69,14 @@ async function destination(out: string | undefined, name: string): Promise<strin
   const stat = await fs.stat(out).catch(() => null);
   if (stat?.isDirectory()) return path.resolve(out, name);
   const parent = await fs.stat(path.dirname(path.resolve(out))).catch(() => null);
-  if (!parent?.isDirectory()) throw new Failure(`--out ${out}: there is no directory ${path.dirname(out)}`, exitCodes.usage);
+  if (!parent?.isDirectory()) throw new CommandFailure(`--out ${out}: there is no directory ${path.dirname(out)}`, exitCodes.usage);
   return path.resolve(out);
-}
-
-function failureOf(job: Job): string {
-  const message = typeof job.result?.message === 'string' ? job.result.message : null;
-  return job.status === 'FAILED'
-    ? `Export job ${job.id} FAILED: ${message ?? 'the server gave no reason'}`
-    : `Export job ${job.id} was ABANDONED (cancelled, or it could not proceed)${message ? `: ${message}` : ''}`;
 }
 
 /** `track` hears of every state of the job, so an interrupt knows whether there is a job to cancel. */
 async function runExport(options: ExportOptions, signal: AbortSignal, track: (job: Job) => void): Promise<void> {
   if ((options.scope === 'selection') !== (options.select !== undefined)) {
-    throw new Failure('--select goes with --scope selection, and --scope selection needs --select', exitCodes.usage);
+    throw new CommandFailure('--select goes with --scope selection, and --scope selection needs --select', exitCodes.usage);
   }
   const client = clientFor(options);
   // Checked before the export starts: a bad --out found after a long export would waste it.
@@ -165,7 +110,7 @@ async function runExport(options: ExportOptions, signal: AbortSignal, track: (jo
   }
   if (finished.status !== 'COMPLETED') {
     if (options.json) print({ job: finished });
-    throw new Failure(failureOf(finished), exitCodes.jobFailed);
+    throw new CommandFailure(jobFailureMessage(finished), exitCodes.jobFailed);
   }
   const archive = archiveOf(finished);
   const dest = await destination(options.out, archive.name);
@@ -180,18 +125,17 @@ async function runExport(options: ExportOptions, signal: AbortSignal, track: (jo
 }
 
 /** Ctrl-C cancels a job still running: it would otherwise block the user's next export (one at a time). */
-async function interrupted(options: ExportOptions, job: Job | null): Promise<Failure> {
-  if (!job || isTerminal(job)) return new Failure('Interrupted', exitCodes.interrupted);
+async function interrupted(options: ExportOptions, job: Job | null): Promise<CommandFailure> {
+  if (!job || isTerminal(job)) return new CommandFailure('Interrupted', exitCodes.interrupted);
   // RSpace has no cancel: there the job runs on.
   const cancelled = await clientFor(options)
     .cancelJob(job.id)
     .then(() => true, () => false);
-  return new Failure(`Interrupted; export job ${job.id} ${cancelled ? 'was cancelled' : 'could not be cancelled and runs on'}`, exitCodes.interrupted);
+  return new CommandFailure(`Interrupted; export job ${job.id} ${cancelled ? 'was cancelled' : 'could not be cancelled and runs on'}`, exitCodes.interrupted);
 }
 
 export function registerExport(program: Command): void {
-  program
-    .command('export')
+  usageErrorsExit2(program.command('export'))
     .description('export work from an elnport or RSpace server to a verified archive')
     .addOption(new Option('--format <format>', 'archive format').choices(['html', 'xml']).makeOptionMandatory())
     .addOption(new Option('--scope <scope>', "whose work: a user's, a group's, or chosen records").choices(['user', 'group', 'selection']).makeOptionMandatory())
@@ -208,8 +152,6 @@ export function registerExport(program: Command): void {
     .option('--timeout <seconds>', 'give up waiting for the job after this long', wholeNumber(1), defaultWaitTimeoutMs / 1000)
     .addHelpText('after', exitCodeHelp)
     .showHelpAfterError('(elnport export --help lists the options and exit codes)')
-    // Commander ends a usage error with exit code 1, which here means a failed export.
-    .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : exitCodes.usage))
     .action(async (options: ExportOptions) => {
       const controller = new AbortController();
       const latest: { job: Job | null } = { job: null };

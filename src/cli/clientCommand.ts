@@ -1,0 +1,80 @@
+import { InvalidArgumentError, type Command, type CommanderError } from 'commander';
+import { ClientError, type Job } from '../client/index.js';
+
+/**
+ * What `elnport export` and `elnport backup` share as clients of a server: where the server and
+ * key come from, how options are read, and one set of exit codes so a script can handle both.
+ */
+export const exitCodes = { done: 0, jobFailed: 1, usage: 2, refused: 3, transfer: 4, interrupted: 130 } as const;
+export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];
+
+/** A failure reported by its exit code, so the user knows what to fix. */
+export class CommandFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: ExitCode,
+    readonly job: Job | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export function exitCodeFor(error: unknown): ExitCode {
+  if (error instanceof CommandFailure) return error.code;
+  // Anything that is not the server's answer is local I/O or the network: nothing was stored.
+  if (!(error instanceof ClientError)) return exitCodes.transfer;
+  switch (error.kind) {
+    case 'auth':
+    case 'permission':
+      return exitCodes.refused;
+    case 'usage':
+      return exitCodes.usage;
+    case 'not-found':
+      // 410: the archive expired before it was fetched; running again makes a new one.
+      return error.status === 410 ? exitCodes.transfer : exitCodes.usage;
+    default:
+      return exitCodes.transfer;
+  }
+}
+
+export function wholeNumber(minimum: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < minimum || !Number.isSafeInteger(Number(value))) {
+      throw new InvalidArgumentError(`Not a whole number from ${minimum}.`);
+    }
+    return Number(value);
+  };
+}
+
+/** The server's root URL, without credentials or a trailing slash, and the key: from the options, else the environment. */
+export function connection(options: { url?: string; apiKey?: string }): { baseUrl: string; apiKey: string } {
+  // eslint-disable-next-line no-restricted-syntax -- a client command's own settings, under the names RSpace's tools read; src/config.ts configures elnport's server, not its clients
+  const { RSPACE_URL, RSPACE_API_KEY } = process.env;
+  const raw = options.url ?? (RSPACE_URL || undefined);
+  const apiKey = options.apiKey ?? (RSPACE_API_KEY || undefined);
+  if (!raw) throw new CommandFailure('No server: give --url or set RSPACE_URL', exitCodes.usage);
+  if (!apiKey) throw new CommandFailure('No API key: give --api-key or set RSPACE_API_KEY', exitCodes.usage);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CommandFailure(`--url / RSPACE_URL must be a URL, got "${raw}"`, exitCodes.usage);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CommandFailure(`--url / RSPACE_URL must start with http:// or https://, got "${raw}"`, exitCodes.usage);
+  }
+  return { baseUrl: `${url.origin}${url.pathname}`.replace(/\/+$/, ''), apiKey };
+}
+
+/** Why a job that did not complete ended, in the server's words when it gave any. */
+export function jobFailureMessage(job: Job): string {
+  const message = typeof job.result?.message === 'string' ? job.result.message : null;
+  return job.status === 'FAILED'
+    ? `Export job ${job.id} FAILED: ${message ?? 'the server gave no reason'}`
+    : `Export job ${job.id} was ABANDONED (cancelled, or it could not proceed)${message ? `: ${message}` : ''}`;
+}
+
+/** Commander ends a usage error with exit code 1, which here means a failed job. */
+export function usageErrorsExit2(command: Command): Command {
+  return command.exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : exitCodes.usage));
+}
