@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { expectError, forEachDatabase, sysadminKey, useLab, type Account, type Answer } from './support/lab.js';
+import { actingAs, expectError, forEachDatabase, sysadminKey, useLab, type Account, type Answer } from './support/lab.js';
 
 const isoDate = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -21,12 +21,7 @@ forEachDatabase((kind) => {
       ]);
     });
 
-    const as = (who: Account) => ({
-      get: (path: string) => lab().call('GET', path, { key: who.key }),
-      post: (path: string, body: unknown) => lab().call('POST', path, { key: who.key, body }),
-      put: (path: string, body: unknown) => lab().call('PUT', path, { key: who.key, body }),
-      del: (path: string) => lab().call('DELETE', path, { key: who.key }),
-    });
+    const as = (who: Account) => actingAs(lab, who);
 
     async function create(who: Account, body: Record<string, unknown>): Promise<Answer> {
       const r = await as(who).post('/documents', body);

@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { expectError, forEachDatabase, type DatabaseKind } from './support/lab.js';
 import { checkZip, downloadArchive, entries, waitForJob } from './support/archives.js';
-import { clientFor, createPostgresDatabase, freePort, killAllServers, labLike, serve, type Call, type ServerProcess } from './support/process.js';
+import { createPostgresDatabase, freePort, killAllServers, labLike, serve, type ServerProcess } from './support/process.js';
+import { jsonCaller, type Call } from './support/http.js';
 
 /**
  * CONTRACT.md "Retention and restarts": a job running when the server dies is built again from
@@ -61,7 +62,7 @@ async function newSite(kind: DatabaseKind): Promise<Site> {
     port,
     databaseUrl: db?.url ?? null,
     server: null,
-    call: clientFor(`http://127.0.0.1:${port}`, sysadminKey),
+    call: jsonCaller(`http://127.0.0.1:${port}`, sysadminKey),
     async start(extra = {}) {
       assert.equal(site.server, null, 'the server is already running');
       site.server = await serve({ dataDir, port, sysadminKey, env: { ...env, ...(db ? { DATABASE_URL: db.url } : {}), ...extra } });

@@ -6,6 +6,9 @@ import { after, before, describe } from 'node:test';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type Server } from '../../src/server.js';
+import { jsonCaller, type Answer, type Call } from './http.js';
+
+export type { Answer } from './http.js';
 
 /**
  * Every test file runs its suite once per database: SQLite always, PostgreSQL when
@@ -43,20 +46,12 @@ export interface Account {
   homeFolderId: number;
 }
 
-export interface Answer<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-  text: string;
-}
-
 export interface Lab {
   url: string;
   dataDir: string;
   server: Server;
   kind: DatabaseKind;
-  /** A JSON call; `body` objects are sent as JSON, strings as they are. */
-  call<T = any>(method: string, path: string, options?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<Answer<T>>;
+  call: Call;
   createUser(username: string, role?: string): Promise<Account>;
   createGroup(displayName: string, members: { username: string; roleInGroup: string; viewAll?: boolean }[], type?: string): Promise<any>;
   close(): Promise<void>;
@@ -85,27 +80,8 @@ export async function startLab(kind: DatabaseKind, env: Record<string, string> =
   const { ensureFirstSysadmin } = await import('../../src/content/users.js');
   const server = await startServer(config);
   await ensureFirstSysadmin(server.store.db, sysadminKey);
-  const base = `${server.url}/api/v1`;
 
-  const call: Lab['call'] = async (method, p, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    const key = options.key === undefined ? sysadminKey : options.key;
-    if (key !== null) headers.apiKey = key;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${base}${p}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: the text is the body
-    }
-    return { status: response.status, headers: response.headers, body: parsed as any, text };
-  };
+  const call = jsonCaller(server.url, sysadminKey);
 
   return {
     url: server.url,
@@ -145,6 +121,16 @@ export function useLab(kind: DatabaseKind, env: Record<string, string> = {}): ()
   return () => {
     if (!lab) throw new Error('the lab has not started');
     return lab;
+  };
+}
+
+/** Calls made as one user, for tests that switch between users often. */
+export function actingAs(lab: () => Lab, who: Account) {
+  return {
+    get: (path: string) => lab().call('GET', path, { key: who.key }),
+    post: (path: string, body: unknown) => lab().call('POST', path, { key: who.key, body }),
+    put: (path: string, body: unknown) => lab().call('PUT', path, { key: who.key, body }),
+    del: (path: string) => lab().call('DELETE', path, { key: who.key }),
   };
 }
 

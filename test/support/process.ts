@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { Answer, Lab } from './lab.js';
+import type { Lab } from './lab.js';
+import type { Call } from './http.js';
 
 /**
  * The real server as a separate process (`elnport serve`), for tests that must kill it the hard
@@ -121,31 +122,6 @@ export async function killAllServers(): Promise<void> {
       await waitForExit(child);
     }),
   );
-}
-
-/** A JSON client for a server process, shaped like Lab.call. */
-export type Call = Lab['call'];
-
-export function clientFor(url: string, defaultKey: string): Call {
-  return async (method, p, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    const key = options.key === undefined ? defaultKey : options.key;
-    if (key !== null) headers.apiKey = key;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${url}/api/v1${p}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: the text is the body
-    }
-    return { status: response.status, headers: response.headers, body: parsed as never, text } as Answer<never>;
-  };
 }
 
 /**
