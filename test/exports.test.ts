@@ -116,6 +116,10 @@ forEachDatabase((kind) => {
       for (const name of ['manifest.txt', 'documentSchema.xsd', 'formSchema.xsd', 'folderTree.xml', 'linkResolver.xml', 'users.xml']) {
         assert.ok(fs.existsSync(path.join(dir, name)), name);
       }
+      for (const [xml, xsd] of [['folderTree.xml', 'folderTreeSchema.xsd'], ['users.xml', 'usersSchema.xsd']] as const) {
+        const valid = xmllint(path.join(dir, xsd), [path.join(dir, xml)]);
+        assert.ok(valid.ok, valid.output);
+      }
       const docs = fs.readdirSync(dir).filter((d) => d.startsWith('doc_'));
       assert.ok(docs.includes(`doc_Day-2-${work.second}-rev1`), docs.join(' '));
       const documentXmls = docs.map((d) => path.join(dir, d, `${d}.xml`));

@@ -3,11 +3,13 @@ import { azIndexPage, documentPage, folderPage, indexPage, mediaPage, resources 
 import {
   documentSchemaXsd,
   documentXml,
+  folderTreeSchemaXsd,
   folderTreeXml,
   formSchemaXsd,
   formXml,
   galleryXml,
   linkResolverXml,
+  usersSchemaXsd,
   usersXml,
 } from './xml/index.js';
 
@@ -66,7 +68,13 @@ export const xml: ArchiveFormat = {
   media: (file) => (file.folder ? [{ path: `${file.folder}/${file.folder}.xml`, data: galleryXml(file) }] : []),
   closing: (index) => [
     { path: 'folderTree.xml', data: folderTreeXml(index.folders) },
+    { path: 'folderTreeSchema.xsd', data: folderTreeSchemaXsd },
     { path: 'linkResolver.xml', data: linkResolverXml() },
-    ...(index.manifest.scope === 'SELECTION' ? [] : [{ path: 'users.xml', data: usersXml(index.users) }]),
+    ...(index.manifest.scope === 'SELECTION'
+      ? []
+      : [
+          { path: 'users.xml', data: usersXml(index.users) },
+          { path: 'usersSchema.xsd', data: usersSchemaXsd },
+        ]),
   ],
 };
