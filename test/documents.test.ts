@@ -359,6 +359,17 @@ forEachDatabase((kind) => {
         assert.deepEqual(await listed(dana, 'sample 12'), [plain]);
       });
 
+      it('searches what a reader sees of field text, not its markup', async () => {
+        const erin = await lab().createUser('erin');
+        const marked = (await create(erin, { name: 'Marked', fields: [{ content: '<p>pH <strong>7.4</strong>; a &lt; b &amp; c&nbsp;d</p>' }] })).body.id;
+        assert.deepEqual(await listed(erin, 'strong'), [], 'tag names are not text');
+        assert.deepEqual(await listed(erin, 'ph 7.4'), [marked], 'text either side of a tag reads as one');
+        assert.deepEqual(await listed(erin, 'a < b & c d'), [marked], 'entities read as the characters they stand for');
+        await as(erin).put(`/documents/${marked}`, { fields: [{ content: '<p>replaced</p>' }] });
+        assert.deepEqual(await listed(erin, 'ph 7.4'), [], 'a save replaces the searchable text');
+        assert.deepEqual(await listed(erin, 'replaced'), [marked]);
+      });
+
       it('pages through the results, following the links', async () => {
         const first = await as(dana).get('/documents?pageSize=3&orderBy=name%20asc');
         assert.equal(first.status, 200, first.text);

@@ -2,11 +2,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { ElnportError } from '../domain/errors.js';
 import * as content from './migrations/2026-11-26-01-content.js';
 import * as exportJobs from './migrations/2026-11-26-02-export-jobs.js';
+import * as fieldText from './migrations/2026-11-26-03-field-text.js';
 
 /** Every migration, in order. A name, once released, never changes. */
 const migrations: Record<string, Migration> = {
   '2026-11-26-01-content': content,
   '2026-11-26-02-export-jobs': exportJobs,
+  '2026-11-26-03-field-text': fieldText,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

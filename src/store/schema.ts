@@ -69,6 +69,8 @@ export interface FieldsTable {
   type: string;
   column_index: number;
   content: string;
+  /** The content as plain text, for search. */
+  text: ColumnType<string, string | undefined, string>;
   modified: string;
 }
 

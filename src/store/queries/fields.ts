@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { plainText } from '../../domain/fieldContent.js';
 import type { FieldRowDb } from '../schema.js';
 import type { Field } from '../../domain/model.js';
 
@@ -23,6 +24,7 @@ export async function insertField(db: Db, field: Omit<Field, 'id'>): Promise<num
       type: field.type,
       column_index: field.columnIndex,
       content: field.content,
+      text: plainText(field.content),
       modified: field.modified,
     })
     .returning('id')
@@ -31,7 +33,7 @@ export async function insertField(db: Db, field: Omit<Field, 'id'>): Promise<num
 }
 
 export async function updateFieldContent(db: Db, id: number, content: string, modified: string): Promise<void> {
-  await db.updateTable('fields').set({ content, modified }).where('id', '=', id).execute();
+  await db.updateTable('fields').set({ content, text: plainText(content), modified }).where('id', '=', id).execute();
 }
 
 /** The fields of several documents at once, in column order. */

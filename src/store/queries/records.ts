@@ -174,7 +174,7 @@ function documentsMatching(db: Db, filter: DocumentFilter) {
             .selectFrom('fields')
             .select('fields.id')
             .whereRef('fields.document_id', '=', 'records.id')
-            .where(likeLower('fields.content', pattern)),
+            .where(likeLower('fields.text', pattern)),
         ),
       ]),
     );
