@@ -59,7 +59,9 @@ function chunks<T>(items: T[], size: number): T[][] {
 /** Turns a low-level failure into a message the person who asked for the export can act on. */
 function explain(error: unknown): ElnportError {
   if (error instanceof ElnportError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
+  // The zip writer wraps what failed under it; the system's error code is down the cause chain.
+  let code: string | undefined;
+  for (let e: unknown = error; e instanceof Error && !code; e = e.cause) code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC') return exportFailed('The server ran out of disk space while writing the archive; ask its administrator to free space, then start the export again', error);
   if (code === 'EDQUOT') return exportFailed('The server reached its disk quota while writing the archive; ask its administrator, then start the export again', error);
   return exportFailed(`The export failed while writing the archive: ${error instanceof Error ? error.message : String(error)}`, error);
@@ -278,10 +280,14 @@ export async function buildArchive(
     return { name, size: bytes, crc32, sha256: sha256.digest('hex'), counts };
   } catch (error) {
     hashing.destroy();
-    await written.catch(() => undefined);
+    // When the file could not be written, that is the cause; the zip writer only saw its output close.
+    const writeError: unknown = await written.then(
+      () => null,
+      (e: unknown) => e,
+    );
     await draft.discard();
     if (signal.aborted) throw signal.reason;
-    throw explain(error);
+    throw explain((writeError as NodeJS.ErrnoException | null)?.code ? writeError : error);
   } finally {
     signal.removeEventListener('abort', abort);
   }
