@@ -287,7 +287,8 @@ export async function buildArchive(
     );
     await draft.discard();
     if (signal.aborted) throw signal.reason;
-    throw explain((writeError as NodeJS.ErrnoException | null)?.code ? writeError : error);
+    const systemError = /^E[A-Z]+$/.test(String((writeError as NodeJS.ErrnoException | null)?.code));
+    throw explain(error instanceof ElnportError || !systemError ? error : writeError);
   } finally {
     signal.removeEventListener('abort', abort);
   }
