@@ -58,7 +58,7 @@ function doc(id: number, name: string, fields: ExportDocument['fields'], extra: 
     id, name, version: 1, revisionOf: null, created: at, modified: at, tags: [], owner: { username: 'alice', fullName: 'Alice <Smith>' },
     form: { id: 1, name: 'Basic Document', fields: [{ name: 'Data', type: 'TEXT' }] },
     parent: { id: notebook.id, name: notebook.name, treeType: 'NOTEBOOK', inArchive: true },
-    folder: documentFolder(name, id), fields, ...extra,
+    folder: documentFolder(name, id), otherVersions: [], fields, ...extra,
   };
 }
 function field(id: number, name: string, html: string, files: ExportFieldFile[] = [], links: ExportDocument['fields'][0]['links'] = []) {
@@ -74,9 +74,14 @@ const summary = doc(30, 'Summary & results', [
     { id: 99, name: 'Old <study>', href: outside, inArchive: false },
   ]),
   field(5, 'Conclusion', legacy),
-], { version: 3, tags: ['gel', '<b>bold</b> & co'], parent: { id: project.id, name: project.name, treeType: 'FOLDER', inArchive: true } });
+], {
+  version: 3,
+  tags: ['gel', '<b>bold</b> & co'],
+  parent: { id: project.id, name: project.name, treeType: 'FOLDER', inArchive: true },
+  otherVersions: [{ version: 2, folder: revisionFolder, current: false }],
+});
 const revision: ExportDocument = {
-  ...summary, version: 2, revisionOf: 30, folder: revisionFolder,
+  ...summary, version: 2, revisionOf: 30, folder: revisionFolder, otherVersions: [{ version: 3, folder: summaryFolder, current: true }],
   fields: [field(6, 'Results & discussion', content, [gelAttached, { ...csvAttached, href: `../${summaryFolder}/${csvAttached.href}` }])],
 };
 const loose = doc(50, 'Loose note', [field(7, 'Data', '')], { parent: { id: 5, name: 'Home', treeType: 'FOLDER', inArchive: false } });
@@ -194,6 +199,11 @@ describe('HTML archive pages', () => {
     for (const words of ['SD30', 'version 3', 'No comments', 'Results &#38; discussion', 'Basic Document', '2026-11-20 09:30 UTC']) assert.ok(html.includes(words), words);
     assert.ok(html.includes(`<a href="../${project.pagePath}">`), 'link to the parent folder');
     assert.ok(read(`${revision.folder}/${revision.folder}.html`).includes('Earlier version 2 of SD30'));
+    assert.ok(html.includes(`<a href="../${revisionFolder}/${revisionFolder}.html">version 2</a>`), 'the current version links its kept ones');
+    assert.ok(
+      read(`${revision.folder}/${revision.folder}.html`).includes(`<a href="../${summaryFolder}/${summaryFolder}.html">version 3 (current)</a>`),
+      'a kept version links the current one',
+    );
     assert.ok(read(`${gel.folder}/${gel.folder}.html`).includes('<img src="./gel%20image%20%231.png"'));
     assert.ok(!read(`${loose.folder}/${loose.folder}.html`).includes('Up to'), 'no parent page when the parent is not exported');
   });

@@ -156,6 +156,7 @@ const doc: ExportDocument = {
   form: { id: 7, name: 'Experiment', fields: [{ name: 'Results', type: 'TEXT' }, { name: 'Recordings', type: 'TEXT' }] },
   parent: { id: 40, name: 'Project <A>', treeType: 'NOTEBOOK', inArchive: true },
   folder: 'doc_Gel-run-lone-kept-9',
+  otherVersions: [],
   fields: [resultsField, mediaField],
 };
 

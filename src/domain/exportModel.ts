@@ -124,6 +124,8 @@ export interface ExportDocument {
   parent: { id: number; name: string; treeType: string; inArchive: boolean } | null;
   /** `doc_<Name>-<id>` or `doc_<Name>-<id>-rev<N>` */
   folder: string;
+  /** The document's other versions in the archive (with revision history): its kept ones, or the current one. */
+  otherVersions: { version: number; folder: string; current: boolean }[];
   fields: ExportField[];
 }
 

@@ -149,33 +149,38 @@ export class DocumentLoader {
               inArchive: this.plan.folders.has(record.parentId),
             },
       };
-      const document: ExportDocument = {
-        ...base,
-        name: record.name,
-        version: record.version,
-        revisionOf: null,
-        modified: record.modified,
-        tags: splitTags(record.tags),
-        folder,
-        fields: fields.filter((f) => f.documentId === record.id).map((f) => toField(f, false)),
-      };
-      out.push({ document, copies });
-      if (this.withRevisions) {
-        for (const v of await documentVersions(this.db, record.id)) {
-          out.push({
-            document: {
-              ...base,
-              name: v.name,
-              version: v.version,
-              revisionOf: record.id,
-              modified: v.modified,
-              tags: splitTags(v.tags),
-              folder: documentFolder(v.name, record.id, v.version),
-              fields: v.fields.map((f) => toField(f, true)),
-            },
-            copies: [],
-          });
-        }
+      const kept = this.withRevisions ? await documentVersions(this.db, record.id) : [];
+      const currentFolder = { version: record.version, folder, current: true };
+      const keptFolders = kept.map((v) => ({ version: v.version, folder: documentFolder(v.name, record.id, v.version), current: false }));
+      out.push({
+        document: {
+          ...base,
+          name: record.name,
+          version: record.version,
+          revisionOf: null,
+          modified: record.modified,
+          tags: splitTags(record.tags),
+          folder,
+          otherVersions: keptFolders,
+          fields: fields.filter((f) => f.documentId === record.id).map((f) => toField(f, false)),
+        },
+        copies,
+      });
+      for (const [i, v] of kept.entries()) {
+        out.push({
+          document: {
+            ...base,
+            name: v.name,
+            version: v.version,
+            revisionOf: record.id,
+            modified: v.modified,
+            tags: splitTags(v.tags),
+            folder: keptFolders[i]!.folder,
+            otherVersions: [currentFolder, ...keptFolders.filter((_k, j) => j !== i)],
+            fields: v.fields.map((f) => toField(f, true)),
+          },
+          copies: [],
+        });
       }
     }
     return out;

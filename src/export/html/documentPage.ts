@@ -66,6 +66,14 @@ ${content}
 </section>`;
 }
 
+/** Links to the document's other versions in the archive, oldest first. */
+function versions(doc: ExportDocument): string {
+  return [...doc.otherVersions]
+    .sort((a, b) => a.version - b.version)
+    .map((v) => link(`${root}${pathHref(`${v.folder}/${v.folder}.html`)}`, v.current ? `version ${v.version} (current)` : `version ${v.version}`))
+    .join(', ');
+}
+
 /**
  * The page of one document, or of one kept earlier version of it. `parentPagePath` is the page of
  * the folder or notebook holding it (e.g. `Lab-book-11.html`), given when that folder is in the
@@ -94,6 +102,7 @@ ${metaTable([
   ['Owner', owner(doc)],
   ['Folder', parentCell(doc, manifest, parentPagePath)],
   ['Tags', tags(doc)],
+  ...(doc.otherVersions.length ? [['Other versions', versions(doc)] as [string, string]] : []),
 ])}
 ${doc.fields.map((f) => field(f, manifest)).join('\n')}
 <section class="comments">
