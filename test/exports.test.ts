@@ -137,6 +137,15 @@ forEachDatabase((kind) => {
       assert.ok(second.includes(`../doc_Day-1--growth-${work.first}/doc_Day-1--growth-${work.first}.xml`));
     });
 
+    it('links every kept version in an HTML archive with revision history', async () => {
+      const job = await exportAndWait(lab(), alice.key, 'html/user?includeRevisionHistory=true');
+      const file = await downloadArchive(lab(), alice.key, job);
+      const dir = path.join(extract(file), path.basename(file, '.zip'));
+      assert.deepEqual(unresolvedLinks(dir), []);
+      const current = fs.readFileSync(path.join(dir, `doc_Day-2-${work.second}`, `doc_Day-2-${work.second}.html`), 'utf8');
+      assert.ok(current.includes(`../doc_Day-2-${work.second}-rev1/doc_Day-2-${work.second}-rev1.html`));
+    });
+
     it('exports a selection: folders expand, unreadable ids are dropped and counted', async () => {
       const bobs = await lab().call('POST', '/documents', { key: bob.key, body: { name: 'Bob private' } });
       const job = await exportAndWait(lab(), alice.key, `html/selection?selections=${work.notebook},${bobs.body.id},999999`);
