@@ -111,7 +111,10 @@ describe('the export client', () => {
     const downloads = proxy.requests.slice(before).filter(isDownload);
     assert.equal(downloads.length, 2, 'one broken request, one that resumed');
     assert.equal(downloads[0]!.headers.range, undefined);
-    assert.equal(downloads[1]!.headers.range, `bytes=${half}-`, 'resumed where the first one broke off');
+    // Bytes the proxy sent just before the cut may still be in flight when the connection breaks:
+    // the client resumes after what it actually stored, which is at most where the cut came.
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(downloads[1]!.headers.range ?? '')?.[1] ?? NaN);
+    assert.ok(resumedAt > 0 && resumedAt <= half, `resumed at ${resumedAt}, after what was received and no later than the cut at ${half}`);
     assert.equal(downloads[1]!.headers['if-range'], downloads[0]!.responseHeaders!.etag);
     assert.equal(downloads[1]!.status, 206);
   });
