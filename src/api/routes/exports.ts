@@ -1,4 +1,4 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   gone,
@@ -33,7 +33,7 @@ const ExportQuery = Type.Object({
   maxLinkLevel: Type.Optional(Type.String({ description: 'how far to follow links between documents; default 1' })),
   modifiedSince: Type.Optional(Type.String({ description: 'extension: ISO-8601; only records modified at or after it' })),
 });
-type ExportQueryType = { selections?: string | string[]; includeRevisionHistory?: string; maxLinkLevel?: string; modifiedSince?: string };
+type ExportQueryType = Static<typeof ExportQuery>;
 
 function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
@@ -112,28 +112,30 @@ async function exportRequest(
 }
 
 export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const start = {
-    schema: {
-      summary: 'Start an export job (RSpace API v1); answers 202 with the job',
-      querystring: ExportQuery,
-      response: { 202: JobJson, ...errorResponses },
-    },
-  };
-  const handler = async (request: FastifyRequest, params: { format: string; scope: string; id?: string }, query: ExportQueryType) => {
-    const viewer = viewerOf(request);
-    const job = await app.exports.submit(viewer, await exportRequest(request, viewer, params, query));
-    return job;
-  };
-  app.post('/export/:format/:scope', { ...start, schema: { ...start.schema, params: Type.Object({ format: Type.String(), scope: Type.String() }) } }, async (request, reply) => {
-    const job = await handler(request, request.params, request.query);
-    const body = jobJson(request, job);
-    return reply.code(202).header('Location', body._links[0]!.link).header('Retry-After', retryAfterSeconds(job)).send(body);
-  });
-  app.post('/export/:format/:scope/:id', { ...start, schema: { ...start.schema, params: Type.Object({ format: Type.String(), scope: Type.String(), id: Type.String() }) } }, async (request, reply) => {
-    const job = await handler(request, request.params, request.query);
-    const body = jobJson(request, job);
-    return reply.code(202).header('Location', body._links[0]!.link).header('Retry-After', retryAfterSeconds(job)).send(body);
-  });
+  // Both path forms are validated alike (RSpace skips validation on the /{id} form).
+  const formAndScope = { format: Type.String(), scope: Type.String() };
+  for (const [path, params] of [
+    ['/export/:format/:scope', Type.Object(formAndScope)],
+    ['/export/:format/:scope/:id', Type.Object({ ...formAndScope, id: Type.String() })],
+  ] as const) {
+    app.post(
+      path,
+      {
+        schema: {
+          summary: 'Start an export job (RSpace API v1); answers 202 with the job',
+          params,
+          querystring: ExportQuery,
+          response: { 202: JobJson, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const viewer = viewerOf(request);
+        const job = await app.exports.submit(viewer, await exportRequest(request, viewer, request.params, request.query));
+        const body = jobJson(request, job);
+        return reply.code(202).header('Location', body._links[0]!.link).header('Retry-After', retryAfterSeconds(job)).send(body);
+      },
+    );
+  }
 
   const download = async (request: FastifyRequest, asked: string) => {
     const viewer = viewerOf(request);
