@@ -30,7 +30,6 @@ export const errorResponses = {
 };
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-export type IdParamsType = Static<typeof IdParams>;
 
 export const PageQuery = {
   pageNumber: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),

@@ -114,10 +114,6 @@ export function internalError(cause?: unknown): ElnportError {
   return new ElnportError(500, 50001, 'An internal error occurred; it has been logged', { cause });
 }
 
-export function exportNotLaunched(message: string, cause?: unknown): ElnportError {
-  return new ElnportError(500, 50004, message, { cause });
-}
-
 /** Why an export job FAILED, in words the user can act on; becomes the job's result. */
 export function exportFailed(message: string, cause?: unknown): ElnportError {
   return new ElnportError(500, 50001, message, { cause });

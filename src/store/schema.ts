@@ -148,5 +148,4 @@ export type NewUserRow = Insertable<UsersTable>;
 export type RecordRowDb = Selectable<RecordsTable>;
 export type NewRecordRow = Insertable<RecordsTable>;
 export type FieldRowDb = Selectable<FieldsTable>;
-export type MediaRowDb = Selectable<MediaTable>;
 export type ExportJobRow = Selectable<ExportJobsTable>;

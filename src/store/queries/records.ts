@@ -95,30 +95,6 @@ export async function childrenPage(
   return rows.map(rowToRecord);
 }
 
-/** The chain of folders from the record up to its root, nearest first. */
-export async function ancestors(db: Db, id: number): Promise<RecordRow[]> {
-  const rows = await db
-    .withRecursive('chain(id, depth)', (qb) =>
-      qb
-        .selectFrom('records')
-        .select(['parent_id as id', (eb) => eb.lit(1).as('depth')])
-        .where('id', '=', id)
-        .unionAll((qb2) =>
-          qb2
-            .selectFrom('records')
-            .innerJoin('chain', 'chain.id', 'records.id')
-            .select(['records.parent_id as id', (eb) => eb(eb.ref('chain.depth'), '+', 1).as('depth')])
-            .where('records.parent_id', 'is not', null),
-        ),
-    )
-    .selectFrom('records')
-    .innerJoin('chain', 'chain.id', 'records.id')
-    .selectAll('records')
-    .orderBy('chain.depth')
-    .execute();
-  return rows.map(rowToRecord);
-}
-
 /** Marks a record and everything below it deleted; deleted records are never exported. */
 export async function deleteSubtree(db: Db, id: number, at: string): Promise<void> {
   await db
