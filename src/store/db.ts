@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely';
 import type { Config } from '../config.js';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
@@ -18,6 +18,27 @@ export interface Store {
 
 const int8Oid = 20;
 
+/**
+ * better-sqlite3 compiles SQL on every prepare(), and Kysely prepares on every query; an export
+ * runs the same few queries for page after page, so compiled statements are kept (least recently
+ * used go first). Kysely only calls all() and run() on them, which finish before returning, so
+ * one statement is never in use twice at once.
+ */
+function withStatementCache(database: SQLite.Database, size = 256): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) cache.delete(sql);
+      else statement = database.prepare(sql);
+      cache.set(sql, statement);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+  };
+}
+
 function sqliteDialect(dataDir: string): SqliteDialect {
   fs.mkdirSync(dataDir, { recursive: true });
   const database = new SQLite(path.join(dataDir, 'elnport.sqlite'));
@@ -27,7 +48,7 @@ function sqliteDialect(dataDir: string): SqliteDialect {
   database.pragma('busy_timeout = 5000');
   // SQLite's own lower() folds ASCII only; searches and name order must treat "Über" as "über", as PostgreSQL does.
   database.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
-  return new SqliteDialect({ database });
+  return new SqliteDialect({ database: withStatementCache(database) });
 }
 
 function postgresDialect(connectionString: string): PostgresDialect {
