@@ -267,9 +267,14 @@ export async function buildArchive(
     },
   });
   const written = pipeline(hashing, draft.output);
+  // A cancel destroys the stream while the builder may be waiting on a query: the rejection is
+  // looked at below, and must not count as unhandled (Node would end the process) until then.
+  written.catch(() => undefined);
   const zip = new ZipWriter(hashing);
   const abort = () => hashing.destroy(signal.reason instanceof Error ? signal.reason : new Error('The export was cancelled'));
   signal.addEventListener('abort', abort, { once: true });
+  // A cancel or a shutdown that came while the plan was being made.
+  if (signal.aborted) abort();
   try {
     const builder = new ArchiveBuilder(ctx, plan, zip, request.format === 'html' ? html : xml, manifest, loader, owners, name, onProgress);
     await builder.run();

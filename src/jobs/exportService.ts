@@ -149,10 +149,15 @@ export class ExportService {
       const finished = new Date();
       const expiryDate = new Date(finished.getTime() + config.retentionHours * 3_600_000).toISOString();
       const archive = { name: built.name, size: built.size, checksum: String(built.crc32), sha256: built.sha256, expiryDate };
-      if (!(await completeJob(db, job.id, this.workerId, archive, built.counts, finished.toISOString()))) {
-        // Cancelled in the last moment: the archive must not outlive its job.
-        await this.parts.archives.delete(built.name);
-      }
+      // An archive no job row names would never be swept: it goes if the job cannot take it.
+      const completed = await completeJob(db, job.id, this.workerId, archive, built.counts, finished.toISOString()).catch(
+        async (error: unknown) => {
+          await this.parts.archives.delete(built.name);
+          throw error;
+        },
+      );
+      // Cancelled in the last moment: the archive must not outlive its job.
+      if (!completed) await this.parts.archives.delete(built.name);
     } finally {
       clearInterval(heartbeat);
       await writing;

@@ -18,7 +18,8 @@ export class WorkerPool<J extends { id: number }> {
   private running = false;
   private readonly loops: Promise<void>[] = [];
   private readonly active = new Map<number, AbortController>();
-  private wake: (() => void) | null = null;
+  /** One resolver per idle worker: notify() wakes them all. */
+  private readonly sleepers = new Set<() => void>();
   private wakeups = 0;
 
   constructor(private readonly options: WorkerPoolOptions<J>) {}
@@ -32,7 +33,7 @@ export class WorkerPool<J extends { id: number }> {
   /** A job was added: an idle worker looks now rather than at its next poll. */
   notify(): void {
     this.wakeups += 1;
-    this.wake?.();
+    for (const wake of this.sleepers) wake();
   }
 
   /** Aborts the job if this pool is running it; its run() sees the signal. */
@@ -46,7 +47,7 @@ export class WorkerPool<J extends { id: number }> {
   async stop(reason: Error): Promise<void> {
     this.running = false;
     for (const controller of this.active.values()) controller.abort(reason);
-    this.wake?.();
+    for (const wake of this.sleepers) wake();
     await Promise.all(this.loops);
     this.loops.length = 0;
   }
@@ -54,13 +55,13 @@ export class WorkerPool<J extends { id: number }> {
   private async idle(): Promise<void> {
     if (this.wakeups > 0) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.pollIntervalMs);
-      const previous = this.wake;
-      this.wake = () => {
+      const wake = () => {
         clearTimeout(timer);
-        previous?.();
+        this.sleepers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, this.options.pollIntervalMs);
+      this.sleepers.add(wake);
     });
   }
 
@@ -75,7 +76,6 @@ export class WorkerPool<J extends { id: number }> {
       }
       if (!job) {
         await this.idle();
-        this.wake = null;
         continue;
       }
       const controller = new AbortController();

@@ -160,6 +160,10 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.header('Content-Range', contentRange(range, size));
       throw httpFailure(416, `The range ${request.headers.range} is outside the archive's ${size} bytes`);
     }
+    // Opened before any header is set: an archive removed since the checks above is 410, not a broken 200.
+    const body = head ? null : await app.archives.open(name, range ?? undefined).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? gone('This export has expired and was deleted; start a new export') : error;
+    });
     const accept = request.headers.accept ?? '';
     reply
       .type(/application\/zip/.test(accept) ? 'application/zip' : 'application/octet-stream')
@@ -172,8 +176,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     } else {
       reply.header('Content-Length', size);
     }
-    if (head) return reply.send();
-    return reply.send(await app.archives.open(name, range ?? undefined));
+    return body ? reply.send(body) : reply.send();
   };
 
   const downloadSchema = {
