@@ -27,6 +27,28 @@ function launch(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+interface Site {
+  dataDir: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  server?: Served;
+}
+
+/** A data directory and a port of its own for each suite, and its server stopped afterwards. */
+function useSite(): Site {
+  const site = {} as Site;
+  before(async () => {
+    site.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-cli-'));
+    site.port = await freePort();
+    site.env = environment(site.dataDir, site.port);
+  });
+  after(async () => {
+    await site.server?.stop();
+    fs.rmSync(site.dataDir, { recursive: true, force: true });
+  });
+  return site;
+}
+
 interface Outcome {
   code: number | null;
   stdout: string;
@@ -108,24 +130,10 @@ function printedKey(outcome: Outcome, pattern: RegExp): string {
 }
 
 describe('the elnport command', () => {
-  let dataDir: string;
-  let port: number;
-  let env: NodeJS.ProcessEnv;
-  let server: Served | undefined;
+  const site = useSite();
   let aliceKey: string;
   let sysadminKey: string;
-  const admin = (...args: string[]) => run(['admin', ...args], env);
-
-  before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-cli-'));
-    port = await freePort();
-    env = environment(dataDir, port);
-  });
-
-  after(async () => {
-    await server?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const admin = (...args: string[]) => run(['admin', ...args], site.env);
 
   it('admin create-user, on a fresh install, prints the key', async () => {
     const outcome = await admin('create-user', '--username', 'alice', '--email', 'alice@lab.org', '--first-name', 'Alice', '--last-name', 'Smith', '--role', 'ROLE_PI');
@@ -133,16 +141,16 @@ describe('the elnport command', () => {
   });
 
   it('serve still makes the first sysadmin and prints its key once', async () => {
-    server = await serve([], env);
+    site.server = await serve([], site.env);
     const shown = new RegExp(`^Created the first sysadmin, "sysadmin", with API key (${keyPattern.source}) \\(shown once\\)\\.$`, 'm');
-    sysadminKey = (await server.printed(shown, 'printing the sysadmin key'))[1]!;
-    const me = await whoami(port, sysadminKey);
+    sysadminKey = (await site.server.printed(shown, 'printing the sysadmin key'))[1]!;
+    const me = await whoami(site.port, sysadminKey);
     assert.equal(me.status, 200);
     assert.equal(me.body.hasSysAdminRole, true);
   });
 
   it('the key that create-user printed works against serve', async () => {
-    const me = await whoami(port, aliceKey);
+    const me = await whoami(site.port, aliceKey);
     assert.equal(me.status, 200);
     assert.equal(me.body.username, 'alice');
     assert.equal(me.body.email, 'alice@lab.org');
@@ -155,7 +163,7 @@ describe('the elnport command', () => {
     const given = 'bobs_own_key_0123456789';
     const outcome = await admin('create-user', '--username', 'bob', '--email', 'bob@lab.org', '--first-name', 'Bob', '--last-name', 'Jones', '--api-key', given);
     assert.equal(printedKey(outcome, /API key: (\S+)$/m), given);
-    const me = await whoami(port, given);
+    const me = await whoami(site.port, given);
     assert.equal(me.body.username, 'bob');
     assert.equal(me.body.hasPiRole, false);
 
@@ -169,15 +177,15 @@ describe('the elnport command', () => {
     const outcome = await admin('reset-key', '--username', 'alice');
     const fresh = printedKey(outcome, new RegExp(`^New API key for alice: (${keyPattern.source})$`, 'm'));
     assert.notEqual(fresh, aliceKey);
-    assert.equal((await whoami(port, aliceKey)).status, 401);
-    const me = await whoami(port, fresh);
+    assert.equal((await whoami(site.port, aliceKey)).status, 401);
+    const me = await whoami(site.port, fresh);
     assert.equal(me.status, 200);
     assert.equal(me.body.username, 'alice');
 
     const chosen = 'alice_chosen_key_987654321';
     assert.equal(printedKey(await admin('reset-key', '--username', 'alice', '--api-key', chosen), /^New API key for alice: (\S+)$/m), chosen);
-    assert.equal((await whoami(port, fresh)).status, 401);
-    assert.equal((await whoami(port, chosen)).body.username, 'alice');
+    assert.equal((await whoami(site.port, fresh)).status, 401);
+    assert.equal((await whoami(site.port, chosen)).body.username, 'alice');
     aliceKey = chosen;
   });
 
@@ -193,7 +201,7 @@ describe('the elnport command', () => {
     assert.equal(outcome.code, 0, outcome.stderr);
     const match = /^Created group CLI Lab \(id (\d+)\) with 2 member\(s\)$/m.exec(outcome.stdout);
     assert.ok(match, outcome.stdout);
-    const r = await fetch(`http://127.0.0.1:${port}/api/v1/groups`, { headers: { apiKey: aliceKey } });
+    const r = await fetch(`http://127.0.0.1:${site.port}/api/v1/groups`, { headers: { apiKey: aliceKey } });
     const groups = (await r.json()) as { id: number; name: string; type: string; members: { username: string; role: string }[] }[];
     assert.equal(groups.length, 1);
     const [group] = groups;
@@ -220,16 +228,13 @@ describe('the elnport command', () => {
       assert.equal(outcome.code, 1, outcome.stdout);
       assert.match(outcome.stderr, complaint);
     }
-    const r = await fetch(`http://127.0.0.1:${port}/api/v1/groups`, { headers: { apiKey: sysadminKey } });
+    const r = await fetch(`http://127.0.0.1:${site.port}/api/v1/groups`, { headers: { apiKey: sysadminKey } });
     assert.deepEqual(((await r.json()) as { name: string }[]).map((g) => g.name), ['CLI Lab']);
   });
 });
 
 describe('elnport serve --demo', () => {
-  let dataDir: string;
-  let port: number;
-  let env: NodeJS.ProcessEnv;
-  let server: Served | undefined;
+  const site = useSite();
   let keys: Map<string, { role: string; key: string }>;
   let curl: RegExpExecArray;
 
@@ -241,21 +246,10 @@ describe('elnport serve --demo', () => {
     return found;
   }
 
-  before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-demo-'));
-    port = await freePort();
-    env = environment(dataDir, port);
-  });
-
-  after(async () => {
-    await server?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it('prints every demo key and a curl line', async () => {
-    server = await serve(['--demo'], env);
-    curl = await server.printed(curlLine, 'printing the curl line');
-    keys = printedKeys(server.stdout);
+    site.server = await serve(['--demo'], site.env);
+    curl = await site.server.printed(curlLine, 'printing the curl line');
+    keys = printedKeys(site.server.stdout);
     assert.deepEqual(
       [...keys].map(([username, k]) => [username, k.role]),
       [
@@ -267,13 +261,13 @@ describe('elnport serve --demo', () => {
     );
     assert.equal(new Set([...keys.values()].map((k) => k.key)).size, 4, 'every key differs');
     assert.equal(curl[1], keys.get('alice')!.key);
-    assert.equal(Number(curl[3]), port);
-    assert.doesNotMatch(server.stdout, /Created the first sysadmin/, 'the demo lists the sysadmin with the others');
+    assert.equal(Number(curl[3]), site.port);
+    assert.doesNotMatch(site.server.stdout, /Created the first sysadmin/, 'the demo lists the sysadmin with the others');
   });
 
   it('every printed key works', async () => {
     for (const [username, { key }] of keys) {
-      const me = await whoami(port, key);
+      const me = await whoami(site.port, key);
       assert.equal(me.status, 200);
       assert.equal(me.body.username, username);
     }
@@ -291,41 +285,27 @@ describe('elnport serve --demo', () => {
   });
 
   it('prints the same keys again after a restart, and seeds nothing twice', async () => {
-    await server!.stop();
-    server = await serve(['--demo'], env);
-    await server.printed(curlLine, 'printing the curl line');
-    assert.deepEqual(printedKeys(server.stdout), keys);
-    const r = await fetch(`http://127.0.0.1:${port}/api/v1/sysadmin/users`, { headers: { apiKey: keys.get('sysadmin')!.key } });
+    await site.server!.stop();
+    site.server = await serve(['--demo'], site.env);
+    await site.server.printed(curlLine, 'printing the curl line');
+    assert.deepEqual(printedKeys(site.server.stdout), keys);
+    const r = await fetch(`http://127.0.0.1:${site.port}/api/v1/sysadmin/users`, { headers: { apiKey: keys.get('sysadmin')!.key } });
     const listing = (await r.json()) as { totalHits: number };
     assert.equal(listing.totalHits, 4);
   });
 });
 
 describe('elnport serve --demo, on a database that already holds users', () => {
-  let dataDir: string;
-  let port: number;
-  let env: NodeJS.ProcessEnv;
-  let server: Served | undefined;
-
-  before(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-demo-'));
-    port = await freePort();
-    env = environment(dataDir, port);
-  });
-
-  after(async () => {
-    await server?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const site = useSite();
 
   it('adds no demo lab but still shows the first sysadmin key, once', async () => {
-    const made = await run(['admin', 'create-user', '--username', 'zoe', '--email', 'zoe@lab.org', '--first-name', 'Zoe', '--last-name', 'Ng'], env);
+    const made = await run(['admin', 'create-user', '--username', 'zoe', '--email', 'zoe@lab.org', '--first-name', 'Zoe', '--last-name', 'Ng'], site.env);
     assert.equal(made.code, 0, made.stderr);
-    server = await serve(['--demo'], env);
-    const key = (await server.printed(new RegExp(`with API key (${keyPattern.source}) \\(shown once\\)`), 'printing the sysadmin key'))[1]!;
-    assert.match(server.stdout, /already holds users; no demo lab was added/);
-    assert.doesNotMatch(server.stdout, /Demo lab API keys|curl/);
-    const me = await whoami(port, key);
+    site.server = await serve(['--demo'], site.env);
+    const key = (await site.server.printed(new RegExp(`with API key (${keyPattern.source}) \\(shown once\\)`), 'printing the sysadmin key'))[1]!;
+    assert.match(site.server.stdout, /already holds users; no demo lab was added/);
+    assert.doesNotMatch(site.server.stdout, /Demo lab API keys|curl/);
+    const me = await whoami(site.port, key);
     assert.equal(me.status, 200);
     assert.equal(me.body.hasSysAdminRole, true);
   });

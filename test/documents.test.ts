@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { actingAs, expectError, forEachDatabase, sysadminKey, useLab, type Account, type Answer } from './support/lab.js';
-
-const isoDate = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+import { actingAs, createCast, expectError, isoDate, forEachDatabase, sysadminKey, useLab, type Account, type Answer } from './support/lab.js';
 
 forEachDatabase((kind) => {
   describe('documents', () => {
@@ -12,13 +10,7 @@ forEachDatabase((kind) => {
     let pi: Account;
 
     before(async () => {
-      alice = await lab().createUser('alice');
-      bob = await lab().createUser('bob');
-      pi = await lab().createUser('pat', 'ROLE_PI');
-      await lab().createGroup('Pat lab', [
-        { username: 'pat', roleInGroup: 'PI' },
-        { username: 'alice', roleInGroup: 'DEFAULT' },
-      ]);
+      ({ alice, bob, pi } = await createCast(lab()));
     });
 
     const as = (who: Account) => actingAs(lab, who);

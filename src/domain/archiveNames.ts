@@ -27,6 +27,11 @@ export function entryFileName(fileName: string): string {
   return cleaned.slice(0, 200) || 'file';
 }
 
+/** A path inside the archive as a link: each segment encoded, so `gel #1.png` is not a fragment. */
+export function pathHref(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
 export const archiveNamePattern = /^[\w-]+\.(zip|eln)$/;
 
 /**

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
-import { documentFolder, entryFileName, mediaFolder } from '../domain/archiveNames.js';
+import { documentFolder, entryFileName, mediaFolder, pathHref } from '../domain/archiveNames.js';
 import type { ExportDocument, ExportField, ExportFieldFile, ExportFile, ExportFormat } from '../domain/exportModel.js';
 import type { Form, MediaFile, RecordRow, User } from '../domain/model.js';
 import { documentVersions, fieldsOfDocuments } from '../store/queries/fields.js';
@@ -10,11 +10,6 @@ import { findRecords } from '../store/queries/records.js';
 import { findUsersByIds } from '../store/queries/users.js';
 import { fieldReferences } from '../store/queries/exportPlan.js';
 import type { ExportPlan } from './plan.js';
-
-/** Per-segment URL encoding, so a file called `a b#1.png` still links. */
-export function hrefOf(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
-}
 
 function extensionOf(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
@@ -102,12 +97,12 @@ export class DocumentLoader {
         const file = exportFile(found.record, found.file, owner, ownFolder);
         let placed: ExportFieldFile;
         if (file.folder) {
-          placed = { file, path: `${file.folder}/${file.fileName}`, href: `../${hrefOf(`${file.folder}/${file.fileName}`)}` };
+          placed = { file, path: `${file.folder}/${file.fileName}`, href: `../${pathHref(`${file.folder}/${file.fileName}`)}` };
         } else {
           const name = usedNames.has(file.fileName) ? `${file.id}-${file.fileName}` : file.fileName;
           usedNames.add(name);
           copies.push({ path: `${folder}/${name}`, file: found.file });
-          placed = { file, path: `${folder}/${name}`, href: hrefOf(name) };
+          placed = { file, path: `${folder}/${name}`, href: pathHref(name) };
         }
         fileHref.set(fileId, placed);
         return placed;

@@ -124,6 +124,21 @@ export function useLab(kind: DatabaseKind, env: Record<string, string> = {}): ()
   };
 }
 
+/** The contract's dates: ISO-8601 UTC with milliseconds. */
+export const isoDate = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/** alice and bob, and pat, the PI of a lab group alice belongs to: the cast of the content tests. */
+export async function createCast(lab: Lab): Promise<{ alice: Account; bob: Account; pi: Account }> {
+  const alice = await lab.createUser('alice');
+  const bob = await lab.createUser('bob');
+  const pi = await lab.createUser('pat', 'ROLE_PI');
+  await lab.createGroup('Pat lab', [
+    { username: 'pat', roleInGroup: 'PI' },
+    { username: 'alice', roleInGroup: 'DEFAULT' },
+  ]);
+  return { alice, bob, pi };
+}
+
 /** Calls made as one user, for tests that switch between users often. */
 export function actingAs(lab: () => Lab, who: Account) {
   return {
@@ -145,7 +160,7 @@ export function expectError(answer: Answer, httpCode: number, internalCode: numb
     if (keys !== 'data,errors,httpCode,internalCode,iso8601Timestamp,message,messageCode,status') problems.push(`keys ${keys}`);
     if (body.httpCode !== httpCode) problems.push(`httpCode ${body.httpCode}`);
     if (body.internalCode !== internalCode) problems.push(`internalCode ${body.internalCode} != ${internalCode}`);
-    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(body.iso8601Timestamp)) problems.push('timestamp');
+    if (!isoDate.test(body.iso8601Timestamp)) problems.push('timestamp');
     if (!Array.isArray(body.errors) || body.errors.length === 0) problems.push('errors');
     if (/\n\s+at /.test(answer.text)) problems.push('stack trace in body');
   }

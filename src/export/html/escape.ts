@@ -6,10 +6,7 @@ import { escapeHtml } from '../../domain/fieldContent.js';
  */
 export const text = escapeHtml;
 
-/** A path inside the archive as a link: each segment encoded, so `gel #1.png` is not a fragment. */
-export function pathHref(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/');
-}
+export { pathHref } from '../../domain/archiveNames.js';
 
 /** What a record is called on a page; an empty name would leave a link with nothing to click. */
 export function displayName(name: string): string {
