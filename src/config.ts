@@ -12,7 +12,14 @@ export interface Config {
   /** Base of absolute links; null means "the request's own scheme and host". */
   readonly publicUrl: string | null;
   readonly sysadminApiKey: string | null;
+  /**
+   * The secret API keys are stored under (an HMAC), kept out of the database so that a copy of it
+   * alone does not let anyone guess keys; null means "the one made in the data directory".
+   */
+  readonly apiKeySecret: string | null;
   readonly maxUploadBytes: number;
+  /** How long a client may take over a request; each is explained where loadConfig sets it. */
+  readonly timeouts: { readonly headersMs: number; readonly requestMs: number; readonly idleMs: number; readonly keepAliveMs: number };
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   readonly workers: number;
   readonly retentionHours: number;
@@ -54,11 +61,46 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw.replace(/\/+$/, '');
 }
 
+/**
+ * The slowest upload link a lab should still be able to use: 64 KiB/s, about 0.5 Mbit/s, what a
+ * poor ADSL or mobile uplink gives. It sets the default time a whole request may take.
+ */
+const slowestUploadBytesPerSecond = 64 * 1024;
+
+function timeouts(env: Env, maxUploadBytes: number): Config['timeouts'] {
+  // Past this a request is cut with 408, however steadily its bytes come. The largest upload the
+  // server takes gets the time it needs on the slowest link (1,600 s, 27 minutes, for 100 MB); a
+  // body trickled slower than that (issue 7 saw 1 byte every 5 s) is the attack this stops.
+  const request = positive(env, 'ELNPORT_REQUEST_TIMEOUT_SECONDS', Math.ceil(maxUploadBytes / slowestUploadBytesPerSecond));
+  // Headers are a few hundred bytes that any client sends at once; 30 s leaves room for a client
+  // that opens its connection before it is ready, and stops a slow-loris trickle of headers.
+  const headers = positive(env, 'ELNPORT_HEADERS_TIMEOUT_SECONDS', Math.min(30, request));
+  if (headers > request) {
+    throw invalidConfig(`ELNPORT_HEADERS_TIMEOUT_SECONDS (${headers}) must not be more than ELNPORT_REQUEST_TIMEOUT_SECONDS (${request})`);
+  }
+  return Object.freeze({
+    headersMs: Math.round(headers * 1000),
+    requestMs: Math.round(request * 1000),
+    // Nothing received or sent for this long: a client that stopped sending its body or stopped
+    // reading an answer. Every answer starts within a second or two, so two minutes is generous.
+    idleMs: Math.round(positive(env, 'ELNPORT_IDLE_TIMEOUT_SECONDS', 120) * 1000),
+    // An idle keep-alive connection is kept longer than the 60 s after which common load
+    // balancers drop theirs, so the balancer never sends a request down a connection being closed.
+    keepAliveMs: Math.round(positive(env, 'ELNPORT_KEEP_ALIVE_TIMEOUT_SECONDS', 72) * 1000),
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const sysadminApiKey = env.ELNPORT_SYSADMIN_API_KEY || null;
   if (sysadminApiKey !== null && !/^[A-Za-z0-9_]{16,64}$/.test(sysadminApiKey)) {
     throw invalidConfig('ELNPORT_SYSADMIN_API_KEY must be 16–64 characters of A-Z, a-z, 0-9 and _');
   }
+  const apiKeySecret = env.ELNPORT_API_KEY_SECRET?.trim() || null;
+  // 32 characters of base64 (what `openssl rand -base64 32` prints is 44) carry 192 bits or more.
+  if (apiKeySecret !== null && apiKeySecret.length < 32) {
+    throw invalidConfig('ELNPORT_API_KEY_SECRET must be at least 32 characters (make one with: openssl rand -base64 32)');
+  }
+  const maxUploadBytes = Math.round(positive(env, 'ELNPORT_MAX_UPLOAD_MB', 100) * 1024 * 1024);
   return Object.freeze({
     port: integer(env, 'PORT', 8080, 0),
     host: env.HOST || '127.0.0.1',
@@ -66,7 +108,9 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     publicUrl: url(env, 'ELNPORT_PUBLIC_URL', ['http:', 'https:']),
     sysadminApiKey,
-    maxUploadBytes: Math.round(positive(env, 'ELNPORT_MAX_UPLOAD_MB', 100) * 1024 * 1024),
+    apiKeySecret,
+    maxUploadBytes,
+    timeouts: timeouts(env, maxUploadBytes),
     rateLimit: Object.freeze({
       max: integer(env, 'ELNPORT_RATE_LIMIT', 600, 1),
       windowMs: integer(env, 'ELNPORT_RATE_WINDOW_SECONDS', 60, 1) * 1000,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
 import { freePort } from './support/process.js';
 
 /** The real command, as an operator runs it, on SQLite in a data directory of its own. */
@@ -108,6 +109,17 @@ async function serve(args: string[], env: NodeJS.ProcessEnv): Promise<Served> {
   return served;
 }
 
+/** Each user's stored key hash, read from the SQLite file as anyone who copied it could. */
+function storedKeys(dataDir: string): Map<string, string> {
+  const db = new SQLite(path.join(dataDir, 'elnport.sqlite'), { readonly: true });
+  try {
+    const rows = db.prepare('select username, api_key_hash from users').all() as { username: string; api_key_hash: string }[];
+    return new Map(rows.map((r) => [r.username, r.api_key_hash]));
+  } finally {
+    db.close();
+  }
+}
+
 interface Me {
   username: string;
   email: string;
@@ -138,6 +150,12 @@ describe('the elnport command', () => {
   it('admin create-user, on a fresh install, prints the key', async () => {
     const outcome = await admin('create-user', '--username', 'alice', '--email', 'alice@lab.org', '--first-name', 'Alice', '--last-name', 'Smith', '--role', 'ROLE_PI');
     aliceKey = printedKey(outcome, new RegExp(`^Created user alice \\(id \\d+\\); API key: (${keyPattern.source})$`, 'm'));
+  });
+
+  it('admin create-user makes the API key secret, for its owner only, and stores no bare sha256 of the key', () => {
+    const secret = path.join(site.dataDir, 'secrets', 'api-key-secret');
+    assert.equal(fs.statSync(secret).mode & 0o777, 0o600);
+    assert.equal(storedKeys(site.dataDir).get('alice')?.startsWith('hmac1$'), true);
   });
 
   it('serve still makes the first sysadmin and prints its key once', async () => {
@@ -308,5 +326,30 @@ describe('elnport serve --demo, on a database that already holds users', () => {
     const me = await whoami(site.port, key);
     assert.equal(me.status, 200);
     assert.equal(me.body.hasSysAdminRole, true);
+  });
+});
+
+describe('ELNPORT_API_KEY_SECRET, and what losing it means', () => {
+  const site = useSite();
+  const secret = 'a_secret_shared_by_every_process_0123456789';
+  const withSecret = (value: string) => ({ ...site.env, ELNPORT_API_KEY_SECRET: value });
+
+  it('admin and serve given the same secret agree on keys, and no secret file is written', async () => {
+    const made = await run(['admin', 'create-user', '--username', 'yan', '--email', 'yan@lab.org', '--first-name', 'Yan', '--last-name', 'Li'], withSecret(secret));
+    const key = printedKey(made, /API key: (\S+)$/m);
+    site.server = await serve([], withSecret(secret));
+    assert.equal((await whoami(site.port, key)).body.username, 'yan');
+    assert.equal(fs.existsSync(path.join(site.dataDir, 'secrets')), false);
+    await site.server.stop();
+  });
+
+  it('under another secret every key fails, until admin reset-key gives a new one', async () => {
+    const made = await run(['admin', 'create-user', '--username', 'zed', '--email', 'zed@lab.org', '--first-name', 'Zed', '--last-name', 'Ng'], withSecret(secret));
+    const old = printedKey(made, /API key: (\S+)$/m);
+    const lost = withSecret('the_secret_after_the_old_one_was_lost_0123');
+    site.server = await serve([], lost);
+    assert.equal((await whoami(site.port, old)).status, 401);
+    const fresh = printedKey(await run(['admin', 'reset-key', '--username', 'zed'], lost), /^New API key for zed: (\S+)$/m);
+    assert.equal((await whoami(site.port, fresh)).body.username, 'zed');
   });
 });

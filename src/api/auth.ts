@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { apiKeyMatches, hashApiKey, isWellFormedApiKey } from '../domain/apiKeys.js';
+import { isWellFormedApiKey } from '../domain/apiKeys.js';
 import { unauthenticated, unauthorized } from '../domain/errors.js';
 import type { Viewer } from '../domain/permissions.js';
 import { loadViewer } from '../content/access.js';
@@ -29,10 +29,11 @@ async function authenticate(app: FastifyInstance, request: FastifyRequest): Prom
   const key = presentedKey(request);
   if (!key) throw unauthenticated();
   if (!isWellFormedApiKey(key)) throw unauthenticated('Malformed API key: it must be 16–64 characters of A-Z, a-z, 0-9 and _');
-  const found = await findUserByApiKeyHash(app.store.db, hashApiKey(key));
-  if (!found || !apiKeyMatches(key, found.apiKeyHash)) throw unauthenticated('Unknown API key');
+  const { db, apiKeys } = app.store;
+  const found = await findUserByApiKeyHash(db, apiKeys.hash(key));
+  if (!found || !apiKeys.matches(key, found.apiKeyHash)) throw unauthenticated('Unknown API key');
   if (!found.user.enabled) throw unauthorized(`The account ${found.user.username} is disabled`);
-  return loadViewer(app.store.db, found.user);
+  return loadViewer(db, found.user);
 }
 
 /**

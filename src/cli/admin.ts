@@ -38,7 +38,7 @@ export function registerAdmin(program: Command): void {
     .option('--api-key <key>', 'use this key instead of a generated one')
     .action(async (o: { username: string; email: string; firstName: string; lastName: string; role: string; password?: string; apiKey?: string }) => {
       const { user, apiKey } = await withStore((store) =>
-        createUser(store.db, { ...o, role: o.role as SystemRole }),
+        createUser(store.db, store.apiKeys, { ...o, role: o.role as SystemRole }),
       );
       console.log(`Created user ${user.username} (id ${user.id}); API key: ${apiKey}`);
     });
@@ -63,7 +63,7 @@ export function registerAdmin(program: Command): void {
       const key = await withStore(async (store) => {
         const user = await findUserByUsername(store.db, o.username);
         if (!user) throw new Error(`No user named ${o.username}`);
-        return resetApiKey(store.db, user.id, o.apiKey);
+        return resetApiKey(store.db, store.apiKeys, user.id, o.apiKey);
       });
       console.log(`New API key for ${o.username}: ${key}`);
     });

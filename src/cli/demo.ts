@@ -56,7 +56,7 @@ async function seed(store: Store, blobs: BlobStore): Promise<DemoKey[]> {
   const keys: DemoKey[] = [];
   const users: Record<string, User> = {};
   for (const [username, firstName, lastName, role] of people) {
-    const { user, apiKey } = await createUser(db, { username, firstName, lastName, role, email: `${username}@demo.lab` });
+    const { user, apiKey } = await createUser(db, store.apiKeys, { username, firstName, lastName, role, email: `${username}@demo.lab` });
     users[username] = user;
     keys.push({ username, role, apiKey });
   }
@@ -138,7 +138,7 @@ export async function seedDemoLab(
   const keys = await seed(parts.store, parts.blobs);
   const sysadmin = await findUserByUsername(parts.store.db, 'sysadmin');
   if (sysadmin) {
-    const apiKey = sysadminKey ?? config.sysadminApiKey ?? (await resetApiKey(parts.store.db, sysadmin.id));
+    const apiKey = sysadminKey ?? config.sysadminApiKey ?? (await resetApiKey(parts.store.db, parts.store.apiKeys, sysadmin.id));
     keys.unshift({ username: sysadmin.username, role: sysadmin.role, apiKey });
   }
   fs.writeFileSync(keysFile, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });

@@ -23,7 +23,7 @@ export function registerServe(program: Command): void {
     .action(async (options: { demo?: boolean }) => {
       const config = loadConfig();
       const parts = await openParts(config);
-      const first = await ensureFirstSysadmin(parts.store.db, config.sysadminApiKey);
+      const first = await ensureFirstSysadmin(parts.store.db, parts.store.apiKeys, config.sysadminApiKey);
       const demoKeys = options.demo ? await seedDemoLab(config, parts, first?.apiKey ?? null) : [];
       // A generated key is shown once: with the demo's keys, or here when no demo lab was added
       // (the database already held users made by `elnport admin`).

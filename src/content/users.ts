@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
-import { generateApiKey, hashApiKey, hashPassword, isWellFormedApiKey } from '../domain/apiKeys.js';
+import { generateApiKey, hashPassword, isWellFormedApiKey, type ApiKeyHasher } from '../domain/apiKeys.js';
 import { illegalArgument, invalidField, notFound } from '../domain/errors.js';
 import { systemRoles, type SystemRole, type User } from '../domain/model.js';
 import { isoNow } from '../domain/time.js';
@@ -49,10 +49,10 @@ function validateNewUser(input: NewUser): void {
 }
 
 /** Creates a user with a home folder and a gallery folder; returns the user and their API key. */
-export async function createUser(db: Kysely<DB>, input: NewUser): Promise<{ user: User; apiKey: string }> {
+export async function createUser(db: Kysely<DB>, apiKeys: ApiKeyHasher, input: NewUser): Promise<{ user: User; apiKey: string }> {
   validateNewUser(input);
   const apiKey = input.apiKey ?? generateApiKey();
-  const apiKeyHash = hashApiKey(apiKey);
+  const apiKeyHash = apiKeys.hash(apiKey);
   const taken = () => illegalArgument(`The username ${input.username} is already taken`);
   const keyInUse = () => illegalArgument('That apiKey is already in use; choose another');
   try {
@@ -95,10 +95,10 @@ async function existingUser(db: Kysely<DB>, id: number): Promise<User> {
 }
 
 /** Replaces a user's API key; the old one stops working at once. */
-export async function resetApiKey(db: Kysely<DB>, userId: number, apiKey = generateApiKey()): Promise<string> {
+export async function resetApiKey(db: Kysely<DB>, apiKeys: ApiKeyHasher, userId: number, apiKey = generateApiKey()): Promise<string> {
   await existingUser(db, userId);
   if (!isWellFormedApiKey(apiKey)) throw invalidField('apiKey', '[hidden]', 'apiKey must be 16–64 characters of A-Z, a-z, 0-9 and _');
-  const hash = hashApiKey(apiKey);
+  const hash = apiKeys.hash(apiKey);
   const holder = await findUserByApiKeyHash(db, hash);
   if (holder && holder.user.id !== userId) throw illegalArgument('That apiKey is already in use; choose another');
   await setUserApiKeyHash(db, userId, hash);
@@ -121,10 +121,11 @@ export async function enableUser(db: Kysely<DB>, actor: User, userId: number, en
  */
 export async function ensureFirstSysadmin(
   db: Kysely<DB>,
+  apiKeys: ApiKeyHasher,
   apiKey: string | null,
 ): Promise<{ user: User; apiKey: string } | null> {
   if (await hasSysadmin(db)) return null;
-  return createUser(db, {
+  return createUser(db, apiKeys, {
     username: 'sysadmin',
     email: 'sysadmin@localhost',
     firstName: 'System',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const keyPattern = /^[A-Za-z0-9_]{16,64}$/;
 const keyAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -18,18 +18,43 @@ export function generateApiKey(): string {
   return key;
 }
 
-/**
- * Keys are random and long, so a fast unsalted hash is enough to make a stolen table useless,
- * and it lets the store find a key by an indexed lookup of its hash.
- */
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
-}
+/** The form every stored key has since issue 7; a bare 64-digit sha256 is the form before it. */
+const scheme = 'hmac1$';
+const legacyHash = /^[0-9a-f]{64}$/;
 
-export function apiKeyMatches(key: string, storedHash: string): boolean {
-  const given = Buffer.from(hashApiKey(key), 'hex');
-  const stored = Buffer.from(storedHash, 'hex');
-  return given.length === stored.length && timingSafeEqual(given, stored);
+/**
+ * How keys are stored: `hmac1$` + HMAC-SHA256(server secret, sha256(key)), in hex. A keyed hash
+ * keeps the lookup an indexed equality, as a bare hash did, but a copy of the database without
+ * the secret (which is never in it) no longer lets anyone test guesses offline, which matters
+ * for the 16-character keys an admin may choose. The inner sha256 is what earlier versions
+ * stored, so their rows are upgraded without knowing a single key.
+ */
+export class ApiKeyHasher {
+  readonly #secret: Buffer;
+
+  constructor(secret: string) {
+    this.#secret = Buffer.from(secret, 'utf8');
+  }
+
+  hash(key: string): string {
+    return this.#keyed(createHash('sha256').update(key, 'utf8').digest());
+  }
+
+  /** Compares in constant time, after the lookup by hash found a row. */
+  matches(key: string, stored: string): boolean {
+    const given = Buffer.from(this.hash(key), 'utf8');
+    const held = Buffer.from(stored, 'utf8');
+    return given.length === held.length && timingSafeEqual(given, held);
+  }
+
+  /** What a row stored by an earlier version becomes, or undefined when it needs nothing. */
+  upgrade(stored: string): string | undefined {
+    return legacyHash.test(stored) ? this.#keyed(Buffer.from(stored, 'hex')) : undefined;
+  }
+
+  #keyed(digest: Buffer): string {
+    return `${scheme}${createHmac('sha256', this.#secret).update(digest).digest('hex')}`;
+  }
 }
 
 /** Passwords are not used by the API, but RSpace's user shape carries one: keep it salted and slow. */

@@ -4,8 +4,10 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely';
 import type { Config } from '../config.js';
+import { ApiKeyHasher } from '../domain/apiKeys.js';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
+import { apiKeySecret, upgradeApiKeyHashes } from './apiKeys.js';
 
 /** Queries take either the database or a transaction, so the caller decides the transaction. */
 export type Db = Kysely<DB> | Transaction<DB>;
@@ -13,6 +15,8 @@ export type Db = Kysely<DB> | Transaction<DB>;
 export interface Store {
   readonly db: Kysely<DB>;
   readonly dialect: 'sqlite' | 'postgres';
+  /** How API keys are stored in this store, under the server's secret. */
+  readonly apiKeys: ApiKeyHasher;
   close(): Promise<void>;
 }
 
@@ -67,16 +71,23 @@ function postgresDialect(connectionString: string): PostgresDialect {
   return new PostgresDialect({ pool });
 }
 
-export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Store> {
+/**
+ * Opens the database, brings its schema up to date, and stores every key left by an earlier
+ * version in the current form. Every process that opens the store (the server, the admin
+ * commands) does all of it, so none ever works on keys of the old form.
+ */
+export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'apiKeySecret'>): Promise<Store> {
+  const apiKeys = new ApiKeyHasher(apiKeySecret(config));
   const dialect = config.databaseUrl ? 'postgres' : 'sqlite';
   const db = new Kysely<DB>({
     dialect: config.databaseUrl ? postgresDialect(config.databaseUrl) : sqliteDialect(config.dataDir),
   });
   try {
     await migrateToLatest(db);
+    await db.transaction().execute((trx) => upgradeApiKeyHashes(trx, apiKeys));
   } catch (error) {
     await db.destroy();
     throw error;
   }
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, apiKeys, close: () => db.destroy() };
 }

@@ -54,6 +54,11 @@ export interface Lab {
   call: Call;
   createUser(username: string, role?: string): Promise<Account>;
   createGroup(displayName: string, members: { username: string; roleInGroup: string; viewAll?: boolean }[], type?: string): Promise<any>;
+  /**
+   * Stops the server and starts it again on the same database, `env` added to the lab's. It listens
+   * on a new port, so no client reuses a connection the old server closed: `url` and `call` follow.
+   */
+  restart(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,7 +73,7 @@ export async function startLab(kind: DatabaseKind, env: Record<string, string> =
     url.pathname = `/${dbName}`;
     databaseUrl = url.toString();
   }
-  const config = loadConfig({
+  const labEnv = {
     ELNPORT_DATA_DIR: dataDir,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -76,19 +81,25 @@ export async function startLab(kind: DatabaseKind, env: Record<string, string> =
     LOG_LEVEL: 'silent',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...env,
-  });
+  };
   const { ensureFirstSysadmin } = await import('../../src/content/users.js');
-  const server = await startServer(config);
-  await ensureFirstSysadmin(server.store.db, sysadminKey);
+  let server = await startServer(loadConfig(labEnv));
+  await ensureFirstSysadmin(server.store.db, server.store.apiKeys, sysadminKey);
 
-  const call = jsonCaller(server.url, sysadminKey);
+  let call = jsonCaller(server.url, sysadminKey);
 
   return {
-    url: server.url,
+    get url() {
+      return server.url;
+    },
     dataDir,
-    server,
+    get server() {
+      return server;
+    },
     kind,
-    call,
+    get call() {
+      return call;
+    },
     async createUser(username, role = 'ROLE_USER') {
       const r = await call('POST', '/sysadmin/users', {
         body: { username, email: `${username}@test.lab`, firstName: username, lastName: 'Tester', password: 'password123', role },
@@ -100,6 +111,11 @@ export async function startLab(kind: DatabaseKind, env: Record<string, string> =
       const r = await call('POST', '/sysadmin/groups', { body: { displayName, type, members } });
       if (r.status !== 201) throw new Error(`createGroup ${displayName}: ${r.status} ${r.text}`);
       return r.body;
+    },
+    async restart(more = {}) {
+      await server.close();
+      server = await startServer(loadConfig({ ...labEnv, ...more }));
+      call = jsonCaller(server.url, sysadminKey);
     },
     async close() {
       await server.close();

@@ -62,7 +62,7 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { user, apiKey } = await createUser(app.store.db, request.body);
+      const { user, apiKey } = await createUser(app.store.db, app.store.apiKeys, request.body);
       return reply.code(201).send({ ...details(user), apiKey });
     },
   );

@@ -58,6 +58,17 @@ export async function setUserApiKeyHash(db: Db, userId: number, hash: string): P
   await db.updateTable('users').set({ api_key_hash: hash }).where('id', '=', userId).execute();
 }
 
+/** Every stored key hash; read whole, as a lab's users are at most thousands of short rows. */
+export async function listApiKeyHashes(db: Db): Promise<{ id: number; apiKeyHash: string }[]> {
+  const rows = await db.selectFrom('users').select(['id', 'api_key_hash']).where('api_key_hash', 'is not', null).execute();
+  return rows.map((row) => ({ id: row.id, apiKeyHash: row.api_key_hash! }));
+}
+
+/** Replaces a key hash only if it is still `from` (a compare-and-set). */
+export async function replaceApiKeyHash(db: Db, userId: number, from: string, to: string): Promise<void> {
+  await db.updateTable('users').set({ api_key_hash: to }).where('id', '=', userId).where('api_key_hash', '=', from).execute();
+}
+
 export async function setUserEnabled(db: Db, userId: number, enabled: boolean): Promise<void> {
   await db.updateTable('users').set({ enabled: enabled ? 1 : 0 }).where('id', '=', userId).execute();
 }
