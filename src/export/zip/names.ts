@@ -1,7 +1,9 @@
 /**
  * Entry names are checked before a byte of the entry is written: an archive must never hold a
- * name that extracts outside its folder (ARCHIVES.md, "Common to every format").
+ * name that extracts outside its folder (ARCHIVES.md, "Common to every format"), nor one that
+ * bites on another system (issue 7, item 9), whichever exporter made it.
  */
+import { segmentProblem } from '../../domain/archiveNames.js';
 
 /** The name length is a 2-byte field of both headers (APPNOTE 4.3.7, 4.3.12). */
 const maxNameBytes = 0xffff;
@@ -29,5 +31,9 @@ function nameProblem(name: string, isDirectory: boolean): string | undefined {
   // A lone surrogate would be written as U+FFFD, so the archive would hold another name.
   if (Buffer.from(name, 'utf8').toString('utf8') !== name) return 'is not well-formed Unicode';
   if (Buffer.byteLength(name, 'utf8') > maxNameBytes) return `is longer than ${maxNameBytes} bytes in UTF-8`;
+  for (const segment of segments) {
+    const problem = segmentProblem(segment);
+    if (problem) return `has a segment ${JSON.stringify(segment)} that ${problem}`;
+  }
   return undefined;
 }
