@@ -9,7 +9,9 @@ import type { ArchiveStore } from '../blobs/archiveStore.js';
 import type { ExportService } from '../jobs/exportService.js';
 import { version } from '../version.js';
 import { authentication } from './auth.js';
-import { registerErrorHandling } from './errors.js';
+import { registerCanonicalInput } from './canonicalInput.js';
+import { clientErrorHandler, registerConnectionErrors } from './connectionErrors.js';
+import { answerError, registerErrorHandling } from './errors.js';
 import { statusRoutes } from './routes/status.js';
 import { userDetailsRoutes } from './routes/userDetails.js';
 import { sysadminRoutes } from './routes/sysadmin.js';
@@ -41,9 +43,30 @@ export interface AppParts {
 
 /** The HTTP API, ready to `listen()` or `inject()`; it owns none of the parts it is given. */
 export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
+  const { timeouts } = parts.config;
   const app = Fastify({
     ...(parts.logger ? { loggerInstance: parts.logger } : { logger: { level: parts.config.logLevel } }),
     bodyLimit: 16 * 1024 * 1024,
+    // Fastify turns Node's request deadline off unless given one, so a trickled body kept its
+    // connection forever (issue 7); config.ts says why each deadline is what it is.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      // Node refuses a headersTimeout above the requestTimeout it is created with, which is
+      // its own 300 s default unless given here as well.
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: timeouts.headersMs,
+      // Node checks both deadlines on a timer, every 30 s unless told; ten checks in the
+      // shorter deadline hold each to within a tenth of its length.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(1, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 10))),
+      // connectionErrors.ts makes this check, to answer it in the contract's shape.
+      requireHostHeader: false,
+    },
+    // Answers Fastify and Node would give in their own shapes (connectionErrors.ts).
+    return503OnClosing: false,
+    frameworkErrors: answerError,
+    clientErrorHandler: clientErrorHandler(parts.config),
     // Ids in RSpace paths are numbers, so ajv's coercion of path and query strings is wanted.
     ajv: { customOptions: { coerceTypes: true, removeAdditional: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -54,6 +77,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   app.decorate('archives', parts.archives);
   app.decorate('exports', parts.exports);
   registerErrorHandling(app);
+  registerConnectionErrors(app);
+  registerCanonicalInput(app);
 
   await app.register(swagger, {
     openapi: {

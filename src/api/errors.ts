@@ -3,6 +3,7 @@ import {
   ElnportError,
   httpFailure,
   internalError,
+  invalidField,
   invalidFields,
   missingParameter,
   payloadTooLarge,
@@ -68,6 +69,8 @@ export function toElnportError(error: unknown, request: FastifyRequest): Elnport
   const e = error as FastifyError & { validationContext?: string; part?: unknown };
   if (e.validation) return fromValidation(e.validation as AjvIssue[], e.validationContext ?? 'body', request);
   switch (e.code) {
+    case 'FST_ERR_BAD_URL':
+      return invalidField('path', request.url, `The path is not valid percent-encoded UTF-8: ${request.url}`);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -88,13 +91,20 @@ export function toElnportError(error: unknown, request: FastifyRequest): Elnport
   return internalError(error);
 }
 
+/**
+ * Answers whatever failed in the contract's shape: the error handler of every route, and
+ * Fastify's `frameworkErrors` for the failures of routing itself (a bad URL, an overlong param).
+ */
+export function answerError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const failure = toElnportError(error, request);
+  if (failure.httpCode >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: failure.internalCode, message: failure.message }, 'request refused');
+  if (failure.retryAfterSeconds !== null) reply.header('Retry-After', failure.retryAfterSeconds);
+  return reply.code(failure.httpCode).type('application/json').send(errorBody(failure));
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error, request, reply: FastifyReply) => {
-    const failure = toElnportError(error, request);
-    if (failure.httpCode >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: failure.internalCode, message: failure.message }, 'request refused');
-    return reply.code(failure.httpCode).type('application/json').send(errorBody(failure));
-  });
+  app.setErrorHandler(answerError);
   app.setNotFoundHandler((request, reply) => {
     const failure = routeNotFound(request.method, request.url.split('?')[0] ?? '');
     return reply.code(404).type('application/json').send(errorBody(failure));

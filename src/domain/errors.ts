@@ -18,12 +18,16 @@ const statusNames: Record<number, string> = {
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   406: 'NOT_ACCEPTABLE',
+  408: 'REQUEST_TIMEOUT',
   410: 'GONE',
   413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   416: 'REQUESTED_RANGE_NOT_SATISFIABLE',
+  417: 'EXPECTATION_FAILED',
   422: 'UNPROCESSABLE_ENTITY',
   429: 'TOO_MANY_REQUESTS',
+  431: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
   500: 'INTERNAL_SERVER_ERROR',
   503: 'SERVICE_UNAVAILABLE',
 };
@@ -33,12 +37,14 @@ export class ElnportError extends Error {
   readonly internalCode: number;
   readonly errors: string[];
   readonly data: Record<string, unknown> | null;
+  /** When to try again, for a refusal that will pass by itself: sent as the Retry-After header. */
+  readonly retryAfterSeconds: number | null;
 
   constructor(
     httpCode: number,
     internalCode: number,
     message: string,
-    options: { errors?: string[]; data?: Record<string, unknown>; cause?: unknown } = {},
+    options: { errors?: string[]; data?: Record<string, unknown>; cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'ElnportError';
@@ -46,6 +52,7 @@ export class ElnportError extends Error {
     this.internalCode = internalCode;
     this.errors = options.errors ?? [message];
     this.data = options.data ?? null;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? null;
   }
 
   get status(): string {
@@ -67,6 +74,13 @@ export function typeMismatch(field: string, rejectedValue: unknown, expected: st
   const message = `${field} must be ${expected}, got "${String(rejectedValue)}"`;
   return new ElnportError(400, 40003, message, {
     data: { validationErrors: [{ field, rejectedValue, objectName: 'request', message }] },
+  });
+}
+
+/** Field content over a size or nesting limit (see contentLimits.ts); the content is not echoed back. */
+export function contentOverLimit(field: string, message: string): ElnportError {
+  return new ElnportError(400, 40003, message, {
+    data: { validationErrors: [{ field, rejectedValue: null, objectName: 'request', message }] },
   });
 }
 
@@ -106,8 +120,9 @@ export function illegalArgument(message: string): ElnportError {
   return new ElnportError(422, 42201, message);
 }
 
-export function tooManyRequests(message: string): ElnportError {
-  return new ElnportError(429, 42901, message);
+/** Every 429 says when to come back (RFC 6585 §4), whatever refused it. */
+export function tooManyRequests(message: string, retryAfterSeconds: number): ElnportError {
+  return new ElnportError(429, 42901, message, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
 }
 
 export function internalError(cause?: unknown): ElnportError {
