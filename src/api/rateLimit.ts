@@ -27,8 +27,8 @@ export class RateLimiter {
     reply.header('X-Rate-Limit-Limit', this.max);
     reply.header('X-Rate-Limit-Remaining', Math.max(0, this.max - w.count));
     if (w.count > this.max) {
-      reply.header('Retry-After', Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)));
-      throw tooManyRequests(`Too many requests: at most ${this.max} every ${this.windowMs / 1000} s`);
+      // Retry-After: when this caller's window closes.
+      throw tooManyRequests(`Too many requests: at most ${this.max} every ${this.windowMs / 1000} s`, (w.start + this.windowMs - now) / 1000);
     }
   }
 

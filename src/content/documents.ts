@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Db } from '../store/db.js';
 import type { DB } from '../store/schema.js';
 import { invalidField, notFound } from '../domain/errors.js';
-import type { Field, Form, MediaFile, RecordRow, User } from '../domain/model.js';
+import type { Field, Form, RecordRow, User } from '../domain/model.js';
 import { readableOwners, type Viewer } from '../domain/permissions.js';
 import { isoNow } from '../domain/time.js';
 import {
@@ -14,7 +14,6 @@ import {
   updateFieldContent,
 } from '../store/queries/fields.js';
 import { findForm, findFormByName } from '../store/queries/forms.js';
-import { findMediaFiles } from '../store/queries/media.js';
 import {
   countDocuments,
   deleteSubtree,
@@ -27,6 +26,7 @@ import {
 } from '../store/queries/records.js';
 import { findUsersByIds } from '../store/queries/users.js';
 import { readableRecord, writableRecord } from './access.js';
+import { readableFiles, type GalleryFile } from './files.js';
 import { validName } from './folders.js';
 import { resolveFieldContents } from './references.js';
 
@@ -34,7 +34,8 @@ export interface DocumentView {
   record: RecordRow;
   owner: User;
   form: Form;
-  fields: (Field & { files: { record: RecordRow; file: MediaFile }[] })[];
+  /** Each field's files that the viewer may read; the rest are left out, as if not attached. */
+  fields: (Field & { files: GalleryFile[] })[];
 }
 
 export interface NewDocument {
@@ -101,18 +102,18 @@ export async function createDocument(db: Kysely<DB>, viewer: Viewer, input: NewD
       });
       await replaceFieldReferences(trx, fieldId, content.fileIds, content.documentIds);
     }
-    return documentView(trx, (await findRecord(trx, documentId))!);
+    return documentView(trx, viewer, (await findRecord(trx, documentId))!);
   });
 }
 
-async function documentView(db: Db, record: RecordRow): Promise<DocumentView> {
+async function documentView(db: Db, viewer: Viewer, record: RecordRow): Promise<DocumentView> {
   const [[owner], form, fields] = await Promise.all([
     findUsersByIds(db, [record.ownerId]),
     findForm(db, record.formId ?? 0),
     fieldsOfDocuments(db, [record.id]),
   ]);
   const links = await fileIdsOfFields(db, fields.map((f) => f.id));
-  const files = await findMediaFiles(db, [...new Set(links.map((l) => l.fileId))]);
+  const files = await readableFiles(db, viewer, [...new Set(links.map((l) => l.fileId))]);
   return {
     record,
     owner: owner!,
@@ -129,7 +130,7 @@ export async function getDocument(db: Kysely<DB>, viewer: Viewer, id: number): P
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
-    .execute(async (trx) => documentView(trx, await readableRecord(trx, viewer, id, ['DOCUMENT'])));
+    .execute(async (trx) => documentView(trx, viewer, await readableRecord(trx, viewer, id, ['DOCUMENT'])));
 }
 
 /** Saves changes as a new version; the version it replaces is kept whole. */
@@ -179,7 +180,7 @@ export async function updateDocument(db: Kysely<DB>, viewer: Viewer, id: number,
     }
     await updateRecord(trx, id, { name, tags, modified: now });
     // Read back before committing: the next queued save may change it the moment this commits.
-    return documentView(trx, (await findRecord(trx, id))!);
+    return documentView(trx, viewer, (await findRecord(trx, id))!);
   });
 }
 

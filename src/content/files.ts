@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
+import type { Db } from '../store/db.js';
 import type { DB } from '../store/schema.js';
 import type { BlobStore, StoredBlob } from '../blobs/blobStore.js';
 import { illegalArgument, invalidField, notFound } from '../domain/errors.js';
 import type { MediaFile, RecordRow } from '../domain/model.js';
-import type { Viewer } from '../domain/permissions.js';
+import { canRead, type Viewer } from '../domain/permissions.js';
 import { isoNow } from '../domain/time.js';
 import { findMediaFiles, insertMedia } from '../store/queries/media.js';
 import { insertRecord } from '../store/queries/records.js';
-import { readableRecord, writableRecord } from './access.js';
+import { writableRecord } from './access.js';
 
 export interface GalleryFile {
   record: RecordRow;
@@ -85,9 +86,18 @@ export async function addGalleryFile(
   }
 }
 
-export async function getGalleryFile(db: Kysely<DB>, viewer: Viewer, id: number): Promise<GalleryFile> {
-  await readableRecord(db, viewer, id, ['MEDIA']);
-  const [found] = await findMediaFiles(db, [id]);
+/**
+ * The files among `ids` the viewer may read, in id order. Every answer that shows a file's
+ * metadata takes it from here, so a file reached through someone else's document is shown only
+ * to those who could fetch it on its own (issue 7, item 3).
+ */
+export async function readableFiles(db: Db, viewer: Viewer, ids: number[]): Promise<GalleryFile[]> {
+  return (await findMediaFiles(db, ids)).filter(({ record }) => canRead(viewer, record.ownerId));
+}
+
+/** One the viewer may not read answers exactly like one that does not exist. */
+export async function getGalleryFile(db: Db, viewer: Viewer, id: number): Promise<GalleryFile> {
+  const [found] = await readableFiles(db, viewer, [id]);
   if (!found) throw notFound('file', id);
   return found;
 }

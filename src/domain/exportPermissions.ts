@@ -5,7 +5,8 @@ import { groupsOverseenBy, isSysadmin, type Viewer } from './permissions.js';
 /**
  * Who may export what (CONTRACT.md): anyone their own work; a PI or view-all lab admin each
  * member of a group they oversee, and that group; a sysadmin anyone and any group. A refusal is
- * RSpace's 401, which its clients rely on.
+ * RSpace's 401, which its clients rely on. The rules alone: authoriseExport (export/authorise.ts)
+ * looks up the target and applies them, at submission and again at planning.
  */
 
 function refusal(viewer: Viewer, owner: string): Error {

@@ -1,12 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
-import { notFound } from '../domain/errors.js';
-import { checkGroupExport, checkUserExport, defaultGroupOf } from '../domain/exportPermissions.js';
 import type { ExportRequest } from '../domain/exportJob.js';
 import type { User } from '../domain/model.js';
-import { canRead, type Viewer } from '../domain/permissions.js';
-import { findGroup } from '../store/queries/groups.js';
-import { findUsersByIds } from '../store/queries/users.js';
+import type { Viewer } from '../domain/permissions.js';
 import {
   descendantsOf,
   linkTargets,
@@ -16,6 +12,7 @@ import {
   referencedFiles,
   type PlanRecord,
 } from '../store/queries/exportPlan.js';
+import { authoriseExport, exportable } from './authorise.js';
 
 /**
  * What goes into one archive, decided from light rows (ids, names, parents) before anything is
@@ -42,21 +39,6 @@ export interface ExportPlan {
 
 const byId = (a: number, b: number) => a - b;
 
-async function ownersToExport(db: Kysely<DB>, viewer: Viewer, request: ExportRequest): Promise<{ owners: User[]; label: string }> {
-  if (request.scope === 'user') {
-    const targetId = request.targetId ?? viewer.user.id;
-    const [target] = await findUsersByIds(db, [targetId]);
-    if (!target) throw notFound('user', targetId);
-    checkUserExport(viewer, target);
-    return { owners: [target], label: target.username };
-  }
-  const group = request.targetId === null ? defaultGroupOf(viewer) : await findGroup(db, request.targetId);
-  if (!group) throw notFound('group', request.targetId ?? 0);
-  checkGroupExport(viewer, group);
-  const owners = await findUsersByIds(db, group.members.map((m) => m.userId));
-  return { owners: owners.sort((a, b) => a.id - b.id), label: group.name };
-}
-
 /** Adds the ancestors of `ids` that are among `known` to `into`: the folders needed to place them. */
 function withAncestors(ids: Iterable<number>, known: Map<number, PlanRecord>, into: Set<number>): void {
   for (const id of ids) {
@@ -75,7 +57,6 @@ export async function planExport(db: Kysely<DB>, viewer: Viewer, request: Export
   const files = new Set<number>();
   let skipped = 0;
   let users: User[] = [];
-  let scopeLabel = 'SELECTION';
   const since = request.modifiedSince;
 
   const take = (r: PlanRecord) => {
@@ -94,21 +75,18 @@ export async function planExport(db: Kysely<DB>, viewer: Viewer, request: Export
     for (const id of needed) take(known.get(id)!);
   };
 
-  if (request.scope === 'selection') {
-    const selected = await planRecordsById(db, request.selections);
-    const readable = selected.filter((r) => canRead(viewer, r.ownerId));
-    skipped += request.selections.length - readable.length;
-    const containers = readable.filter((r) => r.kind === 'FOLDER' || r.kind === 'NOTEBOOK');
+  // Asked again now, as at submission: what the owner may export is what they may export today.
+  const target = await authoriseExport(db, viewer, request);
+  if (target.scope === 'selection') {
+    skipped += target.skipped;
+    const containers = target.records.filter((r) => r.kind === 'FOLDER' || r.kind === 'NOTEBOOK');
     const inside = await descendantsOf(db, containers.map((r) => r.id));
-    const insideReadable = inside.filter((r) => canRead(viewer, r.ownerId));
+    const insideReadable = exportable(viewer, inside);
     skipped += inside.length - insideReadable.length;
-    include([...readable, ...insideReadable]);
-    if (readable.length === 1 && request.selections.length === 1) scopeLabel = readable[0]!.name;
+    include([...target.records, ...insideReadable]);
   } else {
-    const { owners, label } = await ownersToExport(db, viewer, request);
-    users = owners;
-    scopeLabel = label;
-    include(await recordsOfOwners(db, owners.map((u) => u.id)));
+    users = target.owners;
+    include(await recordsOfOwners(db, users.map((u) => u.id)));
   }
 
   // Documents linked from exported ones come along, up to maxLinkLevel links away.
@@ -117,8 +95,8 @@ export async function planExport(db: Kysely<DB>, viewer: Viewer, request: Export
     const targets = [...new Set((await linkTargets(db, frontier)).map((l) => l.to))].filter((id) => !documents.has(id));
     const found = await planRecordsById(db, targets);
     frontier = [];
-    for (const r of found) {
-      if (r.kind === 'DOCUMENT' && canRead(viewer, r.ownerId)) {
+    for (const r of exportable(viewer, found)) {
+      if (r.kind === 'DOCUMENT') {
         take(r);
         frontier.push(r.id);
       }
@@ -130,7 +108,7 @@ export async function planExport(db: Kysely<DB>, viewer: Viewer, request: Export
   const references = await referencedFiles(db, [...documents]);
   const missing = [...new Set(references.map((r) => r.fileId))].filter((id) => !files.has(id));
   const readableFiles = new Set(
-    (await planRecordsById(db, missing)).filter((r) => r.kind === 'MEDIA' && canRead(viewer, r.ownerId)).map((r) => {
+    exportable(viewer, await planRecordsById(db, missing)).filter((r) => r.kind === 'MEDIA').map((r) => {
       if (request.scope !== 'selection') take(r);
       else records.set(r.id, r);
       return r.id;
@@ -149,7 +127,7 @@ export async function planExport(db: Kysely<DB>, viewer: Viewer, request: Export
   const fileSizes = await mediaSizes(db, [...files, ...readableFiles]);
   return {
     manifestScope: request.scope === 'user' ? 'USER' : request.scope === 'group' ? 'GROUP' : 'SELECTION',
-    scopeLabel,
+    scopeLabel: target.label,
     users,
     records,
     documents: new Set([...documents].sort(byId)),

@@ -6,13 +6,13 @@ import type { BlobStore } from '../blobs/blobStore.js';
 import type { ArchiveStore } from '../blobs/archiveStore.js';
 import type { Config } from '../config.js';
 import { ElnportError, tooManyRequests } from '../domain/errors.js';
-import { maxAttempts, roundPercent, staleAfterMs, type ExportJob, type ExportRequest } from '../domain/exportJob.js';
+import { maxAttempts, roundPercent, staleAfterMs, type ExportJob, type ExportRequest, type JobStatus } from '../domain/exportJob.js';
 import type { Viewer } from '../domain/permissions.js';
 import { isoNow } from '../domain/time.js';
 import { loadViewer } from '../content/access.js';
 import { buildArchive } from '../export/build.js';
 import { isUniqueViolation } from '../store/dialect.js';
-import { findExportJob, insertExportJob } from '../store/queries/exportJobs.js';
+import { exportJobsPage, findExportJob, insertExportJob } from '../store/queries/exportJobs.js';
 import {
   abandonJob,
   claimNextJob,
@@ -45,6 +45,11 @@ class Stopping extends Error {}
 const progressIntervalMs = 500;
 /** A running job's row is touched at least this often, so other processes can tell it is alive. */
 const heartbeatMs = 2_000;
+
+/** When to look at a job again (Retry-After): soon while it waits, a little later while it builds. */
+export function retryAfterSeconds(status: JobStatus): number {
+  return status === 'STARTING' ? 1 : 2;
+}
 
 /**
  * The export job lifecycle: submitted by the API, run by workers in this process, recovered
@@ -92,8 +97,11 @@ export class ExportService {
       this.pool.notify();
       return job;
     } catch (error) {
-      if (isUniqueViolation(error)) throw tooManyRequests('There is already a running export job');
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      // The job in the way is the owner's newest (none can be added while it is unfinished):
+      // come back when it is worth polling, and it may have finished.
+      const [blocking] = await exportJobsPage(this.parts.db, viewer.user.id, 0, 1);
+      throw tooManyRequests('There is already a running export job', retryAfterSeconds(blocking?.status ?? 'STARTING'));
     }
   }
 

@@ -1,29 +1,19 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  gone,
-  httpFailure,
-  illegalArgument,
-  invalidField,
-  notFound,
-  typeMismatch,
-  unauthorized,
-} from '../../domain/errors.js';
+import { gone, httpFailure, illegalArgument, invalidField, notFound, typeMismatch } from '../../domain/errors.js';
 import { archiveNamePattern } from '../../domain/archiveNames.js';
 import { contentRange, parseByteRange } from '../../domain/byteRange.js';
-import { checkGroupExport, checkUserExport, defaultGroupOf } from '../../domain/exportPermissions.js';
 import { exportFormats, exportScopes, type ExportFormat, type ExportScope } from '../../domain/exportModel.js';
 import type { ExportRequest } from '../../domain/exportJob.js';
-import { canRead, isSysadmin, type Viewer } from '../../domain/permissions.js';
-import { findGroup } from '../../store/queries/groups.js';
+import { isSysadmin, type Viewer } from '../../domain/permissions.js';
+import { authoriseExport } from '../../export/authorise.js';
+import { retryAfterSeconds } from '../../jobs/exportService.js';
 import { findExportJobByArchive } from '../../store/queries/exportJobs.js';
-import { planRecordsById } from '../../store/queries/exportPlan.js';
-import { findUserById } from '../../store/queries/users.js';
 import { viewerOf } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { errorResponses } from '../schemas.js';
 import { Binary } from './files.js';
-import { JobJson, jobJson, retryAfterSeconds } from './jobs.js';
+import { JobJson, jobJson } from './jobs.js';
 
 const maxSelections = 2000;
 
@@ -62,7 +52,10 @@ function selectionIds(raw: string | string[] | undefined): number[] {
   return [...new Set(ids)];
 }
 
-/** Checks the request before it is queued: cheap checks here, the heavy planning in the worker. */
+/**
+ * Parses the request and asks authoriseExport whether it may go ahead, before it is queued; the
+ * heavy planning, which asks again, is the worker's.
+ */
 async function exportRequest(
   request: FastifyRequest,
   viewer: Viewer,
@@ -97,17 +90,8 @@ async function exportRequest(
   if (scope === 'selection') {
     if (targetId !== null) throw invalidField('id', targetId, 'A selection export takes its ids in selections, not in the path');
     selections = selectionIds(query.selections);
-    const readable = (await planRecordsById(app.store.db, selections)).filter((r) => canRead(viewer, r.ownerId));
-    if (readable.length === 0) throw unauthorized(`None of the selected records exist or may be exported by ${viewer.user.username}`);
-  } else if (scope === 'user') {
-    const target = targetId === null ? viewer.user : await findUserById(app.store.db, targetId);
-    if (!target) throw notFound('user', targetId ?? 0);
-    checkUserExport(viewer, target);
-  } else {
-    const group = targetId === null ? defaultGroupOf(viewer) : await findGroup(app.store.db, targetId);
-    if (!group) throw notFound('group', targetId ?? 0);
-    checkGroupExport(viewer, group);
   }
+  await authoriseExport(app.store.db, viewer, { scope, targetId, selections });
   return { format, scope, targetId, selections, includeRevisionHistory, maxLinkLevel, modifiedSince, sourceUrl: baseUrl(request) };
 }
 
@@ -132,7 +116,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const viewer = viewerOf(request);
         const job = await app.exports.submit(viewer, await exportRequest(request, viewer, request.params, request.query));
         const body = jobJson(request, job);
-        return reply.code(202).header('Location', body._links[0]!.link).header('Retry-After', retryAfterSeconds(job)).send(body);
+        return reply.code(202).header('Location', body._links[0]!.link).header('Retry-After', retryAfterSeconds(job.status)).send(body);
       },
     );
   }

@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { ElnportError, notFound } from '../../domain/errors.js';
+import { exportFailed, notFound } from '../../domain/errors.js';
 import { isTerminal, type ExportJob } from '../../domain/exportJob.js';
+import { retryAfterSeconds } from '../../jobs/exportService.js';
 import { countExportJobs, exportJobsPage, findExportJob } from '../../store/queries/exportJobs.js';
 import { viewerOf } from '../auth.js';
 import { errorBody } from '../errors.js';
@@ -29,11 +30,6 @@ export const JobJson = Type.Object({
   _links: Links,
 });
 
-/** A suggestion of when to poll again: soon while it waits, a little later while it builds. */
-export function retryAfterSeconds(job: ExportJob): number {
-  return job.status === 'STARTING' ? 1 : 2;
-}
-
 function result(job: ExportJob) {
   if (job.status === 'COMPLETED' && job.archive) {
     return {
@@ -50,7 +46,9 @@ function result(job: ExportJob) {
     };
   }
   if (job.status === 'FAILED') {
-    return errorBody(new ElnportError(500, 50001, job.errorMessage ?? 'The export failed'));
+    // Dated when it failed, as it was stored: the same answer at every poll.
+    const failure = errorBody(exportFailed(job.errorMessage ?? 'The export failed'));
+    return { ...failure, iso8601Timestamp: job.finished ?? failure.iso8601Timestamp };
   }
   return null;
 }
@@ -75,7 +73,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { summary: 'The status of an export job', params: IdParams, response: { 200: JobJson, ...errorResponses } } },
     async (request, reply) => {
       const job = await ownJob(request, request.params.id);
-      if (!isTerminal(job.status)) reply.header('Retry-After', retryAfterSeconds(job));
+      if (!isTerminal(job.status)) reply.header('Retry-After', retryAfterSeconds(job.status));
       return jobJson(request, job);
     },
   );

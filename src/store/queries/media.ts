@@ -1,4 +1,5 @@
 import type { Db } from '../db.js';
+import { isStorableId } from '../dialect.js';
 import type { MediaFile, RecordRow } from '../../domain/model.js';
 import { rowToRecord } from './records.js';
 
@@ -17,14 +18,15 @@ export async function insertMedia(db: Db, recordId: number, file: Omit<MediaFile
     .execute();
 }
 
-/** Live gallery files with their records, in id order. */
+/** Live gallery files with their records, in id order; an id no row could have finds nothing. */
 export async function findMediaFiles(db: Db, ids: number[]): Promise<{ record: RecordRow; file: MediaFile }[]> {
-  if (ids.length === 0) return [];
+  const storable = ids.filter(isStorableId);
+  if (storable.length === 0) return [];
   const rows = await db
     .selectFrom('media')
     .innerJoin('records', 'records.id', 'media.record_id')
     .selectAll()
-    .where('media.record_id', 'in', ids)
+    .where('media.record_id', 'in', storable)
     .where('records.deleted_at', 'is', null)
     .orderBy('records.id')
     .execute();
