@@ -8,6 +8,7 @@ import type { BlobStore } from './blobs/blobStore.js';
 import { LocalBlobStore } from './blobs/localBlobStore.js';
 import { ExportService } from './jobs/exportService.js';
 import { openStore, type Store } from './store/db.js';
+import { closeThreads } from './threads/pool.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -54,6 +55,7 @@ export async function startServer(config: Config, given?: Parts, logger?: Logger
       async close() {
         await server.close();
         await exports.stop();
+        await closeThreads();
         await parts.store.close();
       },
     };

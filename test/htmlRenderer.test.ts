@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { documentFolder, folderPage as folderPageName, mediaFolder } from '../src/domain/archiveNames.js';
 import type { ExportDocument, ExportFieldFile, ExportFile, ExportFolder, ExportManifest } from '../src/domain/exportModel.js';
+import { sanitiserVersion, unknownSanitiserVersion } from '../src/domain/fieldContent.js';
 import { azIndexPage, documentPage, folderPage, indexPage, mediaPage, resources } from '../src/export/html/index.js';
 
 const sourceUrl = 'https://eln.example.org';
@@ -49,9 +50,13 @@ const content = `<p>Compare <a href="/globalId/SD22" data-doc-id="22">Day 1</a> 
 <p><img src="/api/v1/files/40/file" alt="gel" data-file-id="40" /></p>
 <p>Data: <a href="/api/v1/files/41/file" data-file-id="41">results</a>; lost: <a href="/api/v1/files/77/file" data-file-id="77">gone</a></p>
 <p>See <a href="/workspace/editor/structuredDocument/5">the editor</a>, <a href="#top">top</a>, <a href="mailto:a@example.org">mail</a>.</p>
+<p>From the web: <img src="https://images.example.com/plot.png?size=2&amp;dpi=300" alt="plot" />, <img src="figures/local.png" />,
+<a href="https://images.example.com/"><img src="https://images.example.com/logo.png" alt="logo" /></a>, and a gallery file this export lacks: <img src="/api/v1/files/78/file" alt="lost gel" data-file-id="78" /></p>
 <table><tbody><tr><td>1 &amp; 2</td></tr></tbody></table>`;
 // Stored before the sanitiser existed: the page must not carry it as it is.
 const legacy = '<p>Old</p><script>alert(3)</script><img src="x.png" onerror="alert(4)">';
+// Cleaned on the way in by today's sanitiser, which would drop data-note: kept, so not sanitised twice.
+const current = '<p data-note="checked once">Current</p>';
 
 function doc(id: number, name: string, fields: ExportDocument['fields'], extra: Partial<ExportDocument> = {}): ExportDocument {
   return {
@@ -61,8 +66,8 @@ function doc(id: number, name: string, fields: ExportDocument['fields'], extra: 
     folder: documentFolder(name, id), otherVersions: [], fields, ...extra,
   };
 }
-function field(id: number, name: string, html: string, files: ExportFieldFile[] = [], links: ExportDocument['fields'][0]['links'] = []) {
-  return { id, name, type: 'TEXT', columnIndex: id, modified: at, content: html, files, links };
+function field(id: number, name: string, html: string, files: ExportFieldFile[] = [], links: ExportDocument['fields'][0]['links'] = [], version = sanitiserVersion) {
+  return { id, name, type: 'TEXT', columnIndex: id, modified: at, content: html, sanitiserVersion: version, files, links };
 }
 const day1 = doc(22, 'Day 1', [field(1, 'Data', '<p>Weighed 2 g.</p>')]);
 const day2 = doc(23, 'Day 2 <script>alert(2)</script>', [field(2, 'Data', '<p>Heated.</p>')]);
@@ -73,7 +78,8 @@ const summary = doc(30, 'Summary & results', [
     { id: 22, name: 'Day 1', href: `../${day1.folder}/${day1.folder}.html`, inArchive: true },
     { id: 99, name: 'Old <study>', href: outside, inArchive: false },
   ]),
-  field(5, 'Conclusion', legacy),
+  field(5, 'Conclusion', legacy, [], [], unknownSanitiserVersion),
+  field(8, 'Checked', current),
 ], {
   version: 3,
   tags: ['gel', '<b>bold</b> & co'],
@@ -164,6 +170,7 @@ describe('HTML archive pages', () => {
       assert.deepEqual(directives.get('default-src'), ["'none'"], page);
       for (const name of ['script-src', 'script-src-elem', 'script-src-attr', 'worker-src', 'object-src']) assert.equal(directives.get(name), undefined, page);
       assert.doesNotMatch(csp, /unsafe-eval|\*/, page);
+      assert.deepEqual(directives.get('img-src'), ["'self'", 'file:', 'data:'], `${page}: images from the archive only`);
       assert.doesNotMatch(html, /<script|\son\w+\s*=|javascript:/i, page);
     }
   });
@@ -190,6 +197,28 @@ describe('HTML archive pages', () => {
     assert.ok(html.includes(`href="${sourceUrl}/workspace/editor/structuredDocument/5"`), 'a live-server link');
     assert.ok(html.includes(`href="../${day1.folder}/${day1.folder}.html" data-doc-id="22"`), 'document inside the archive');
     assert.ok(read(`${loose.folder}/${loose.folder}.html`).includes(`href="${sourceUrl}/globalId/FL5"`), 'parent folder outside');
+  });
+
+  it('loads no image from outside the archive', () => {
+    for (const page of pages) {
+      const sources = [...read(page).matchAll(/<img\b[^>]*?\ssrc="([^"]*)"/g)].map((m) => decode(m[1]!));
+      assert.deepEqual(sources.filter((src) => /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(src)), [], page);
+    }
+  });
+
+  it('shows a remote image as a link to it, and as text inside another link', () => {
+    const html = read(`${summary.folder}/${summary.folder}.html`);
+    const title = 'title="Image not in this export"';
+    assert.ok(html.includes(`<a class="remote-image" ${title} href="https://images.example.com/plot.png?size=2&#38;dpi=300">Image: plot</a>`));
+    assert.ok(html.includes(`<a class="remote-image" ${title} href="${sourceUrl}/figures/local.png">Image: ${sourceUrl}/figures/local.png</a>`), 'a relative image is on the source server');
+    assert.ok(html.includes(`<a class="remote-image" ${title} href="${sourceUrl}/globalId/GL78">Image: lost gel</a>`), 'a gallery image the archive lacks');
+    assert.ok(html.includes(`<a href="https://images.example.com/"><span class="remote-image" ${title}>Image: logo</span></a>`), 'no link inside a link');
+  });
+
+  it('sanitises again only content that an older or unknown sanitiser cleaned', () => {
+    const html = read(`${summary.folder}/${summary.folder}.html`);
+    assert.ok(html.includes(current), 'content this sanitiser version cleaned is shown as stored');
+    assert.ok(html.includes('<p>Old</p>') && !html.includes('alert(3)') && !html.includes('alert(4)'), 'content of unknown version is sanitised again');
   });
 
   it('shows images inline, links other files, and says what a document is', () => {

@@ -102,6 +102,7 @@ const resultsField: ExportField = {
   type: 'TEXT',
   columnIndex: 0,
   modified: '2026-11-25T10:00:00.000Z',
+  sanitiserVersion: 'unknown',
   content:
     '<p>Gel <img src="/api/v1/files/12/file" data-file-id="12" /> and '
     + '<a href="/api/v1/files/13/file" data-file-id="13">protocol</a>, '
@@ -135,6 +136,7 @@ const mediaField: ExportField = {
   type: 'TEXT',
   columnIndex: 1,
   modified: '2026-11-25T11:00:00.000Z',
+  sanitiserVersion: 'unknown',
   // The gel is listed by the other field only; it must still reach the archive's copy.
   content: '<p><a href="/api/v1/files/14/file" data-file-id="14">voice</a> <img src="x" data-file-id="12" /></p>',
   files: [

@@ -1,17 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
+import { checkContentSizes, nestingTooDeep } from '../domain/contentLimits.js';
 import { illegalArgument } from '../domain/errors.js';
-import {
-  prepareFieldContent,
-  renderPlaceholders,
-  type PreparedContent,
-  type ReferencedDocument,
-  type ReferencedFile,
-} from '../domain/fieldContent.js';
+import { renderPlaceholders, type PreparedContent, type ReferencedDocument, type ReferencedFile } from '../domain/fieldContent.js';
 import { canRead, type Viewer } from '../domain/permissions.js';
 import { findMediaFiles } from '../store/queries/media.js';
 import { isStorableId } from '../store/dialect.js';
 import { findRecords } from '../store/queries/records.js';
+import { runTask } from '../threads/pool.js';
 
 export interface ResolvedContent {
   html: string;
@@ -19,12 +15,20 @@ export interface ResolvedContent {
   documentIds: number[];
 }
 
+async function prepare(content: string, index: number): Promise<PreparedContent> {
+  const prepared = await runTask('prepareField', content, content.length);
+  if (prepared === 'too deep') throw nestingTooDeep(index);
+  return prepared;
+}
+
 /**
- * Sanitises each field's new content and resolves what it references. Every referenced file and
+ * Sanitises each field's new content, off the event loop when it is large, and resolves what it
+ * references. Content over the limits is refused before it is parsed. Every referenced file and
  * document must exist and be readable by the writer, or nothing is written.
  */
 export async function resolveFieldContents(db: Kysely<DB>, viewer: Viewer, contents: string[]): Promise<ResolvedContent[]> {
-  const prepared: PreparedContent[] = contents.map(prepareFieldContent);
+  checkContentSizes(contents);
+  const prepared = await Promise.all(contents.map(prepare));
   const fileIds = [...new Set(prepared.flatMap((p) => p.references.fileIds))];
   const documentIds = [...new Set(prepared.flatMap((p) => p.references.documentIds))];
 

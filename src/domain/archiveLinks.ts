@@ -1,33 +1,39 @@
+import { globalId } from './globalIds.js';
+import { editStartTags, idAttribute, setAttribute, type StartTag } from './startTags.js';
+
 /**
  * Field content points at the live server: files as `/api/v1/files/N/file` with `data-file-id`,
  * documents as `/globalId/SDN` with `data-doc-id` (see fieldContent.ts). Inside an archive those
  * links must lead to the archive's own copies, or, for what is not in it, to the source server.
  */
-
-const fileLink = /(<(?:img|a)\b[^>]*?\b(?:src|href)=")[^"]*("[^>]*\bdata-file-id="(\d+)")/g;
-const fileLinkAttributeFirst = /(<(?:img|a)\b[^>]*?\bdata-file-id="(\d+)"[^>]*?\b(?:src|href)=")[^"]*(")/g;
-const docLink = /(<a\b[^>]*?\bhref=")[^"]*("[^>]*\bdata-doc-id="(\d+)")/g;
-const docLinkAttributeFirst = /(<a\b[^>]*?\bdata-doc-id="(\d+)"[^>]*?\bhref=")[^"]*(")/g;
-
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+export interface ContentLinks {
+  /** File id → its href from the page, for the files the archive holds. */
+  files: Map<number, string>;
+  /** Document id → its href from the page. */
+  documents: Map<number, string>;
+  /** Where what the archive does not hold is found, e.g. `https://eln.example.org`. */
+  sourceUrl: string;
 }
 
 /**
- * Rewrites each reference's URL to `files.get(id)` / `documents.get(id)`; a file with no entry
- * keeps a link to `fallback(id)` on the source server, so no link ever points at nothing.
+ * Where a tag's reference leads from the archive, or undefined for a tag that references
+ * nothing; a file the archive does not hold keeps a link to the source server, so no link ever
+ * points at nothing.
  */
-export function rewriteContentLinks(
-  html: string,
-  files: Map<number, string>,
-  documents: Map<number, string>,
-  fallback: { file: (id: number) => string; document: (id: number) => string },
-): string {
-  const fileHref = (id: string) => escapeAttribute(files.get(Number(id)) ?? fallback.file(Number(id)));
-  const docHref = (id: string) => escapeAttribute(documents.get(Number(id)) ?? fallback.document(Number(id)));
-  return html
-    .replace(fileLink, (_m, before: string, after: string, id: string) => `${before}${fileHref(id)}${after}`)
-    .replace(fileLinkAttributeFirst, (_m, before: string, id: string, after: string) => `${before}${fileHref(id)}${after}`)
-    .replace(docLink, (_m, before: string, after: string, id: string) => `${before}${docHref(id)}${after}`)
-    .replace(docLinkAttributeFirst, (_m, before: string, id: string, after: string) => `${before}${docHref(id)}${after}`);
+export function referenceHref(tag: StartTag, links: ContentLinks): string | undefined {
+  const base = links.sourceUrl.replace(/\/+$/, '');
+  const fileId = idAttribute(tag, 'data-file-id');
+  if (fileId !== undefined) return links.files.get(fileId) ?? `${base}/globalId/${globalId('MEDIA', fileId)}`;
+  const documentId = idAttribute(tag, 'data-doc-id');
+  if (documentId !== undefined) return links.documents.get(documentId) ?? `${base}/globalId/${globalId('DOCUMENT', documentId)}`;
+  return undefined;
+}
+
+/** Rewrites the href or src of every tag carrying a reference; nothing else changes. */
+export function rewriteContentLinks(html: string, links: ContentLinks): string {
+  return editStartTags(html, (tag) => {
+    const href = referenceHref(tag, links);
+    if (href === undefined) return [];
+    return tag.attributes.filter((a) => a.name === 'href' || a.name === 'src').map((a) => setAttribute(a, href));
+  });
 }

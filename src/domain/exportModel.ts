@@ -105,6 +105,8 @@ export interface ExportField {
   modified: string;
   /** The stored, sanitised HTML; references still point at the live server (see rewriteContentLinks). */
   content: string;
+  /** The sanitiser version that cleaned `content`: an HTML page re-sanitises content another version cleaned. */
+  sanitiserVersion: string;
   files: ExportFieldFile[];
   links: ExportFieldLink[];
 }

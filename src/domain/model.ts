@@ -64,6 +64,8 @@ export interface Field {
   type: string;
   columnIndex: number;
   content: string;
+  /** The sanitiser version that cleaned `content` (see fieldContent.ts). */
+  sanitiserVersion: string;
   modified: string;
 }
 

@@ -130,9 +130,9 @@ class ArchiveBuilder {
     this.advance(recordWeight);
 
     for (const page of chunks([...this.plan.documents], documentPage)) {
-      for (const { document, copies } of await this.loader.load(page)) {
+      for await (const { document, copies } of this.loader.load(page)) {
         const parent = document.parent?.inArchive ? this.plan.records.get(document.parent.id) : undefined;
-        await this.write(this.format.document(document, this.manifest, parent && folderPageName(parent.name, parent.id)));
+        await this.write(await this.format.document(document, this.manifest, parent && folderPageName(parent.name, parent.id)));
         for (const copy of copies) await this.writeBlob(copy.path, copy.file, `shown in document SD${document.id}`);
         if (document.revisionOf === null) this.advance(recordWeight);
       }

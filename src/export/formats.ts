@@ -1,8 +1,7 @@
 import type { ExportDocument, ExportFile, ExportFolder, ExportFolderPage, ExportManifest, ExportUser } from '../domain/exportModel.js';
-import { azIndexPage, documentPage, folderPage, indexPage, mediaPage, resources } from './html/index.js';
+import { azIndexPage, folderPage, indexPage, mediaPage, resources } from './html/index.js';
 import {
   documentSchemaXsd,
-  documentXml,
   folderTreeSchemaXsd,
   folderTreeXml,
   formSchemaXsd,
@@ -12,6 +11,7 @@ import {
   usersSchemaXsd,
   usersXml,
 } from './xml/index.js';
+import { runTask } from '../threads/pool.js';
 
 /** One file of the archive, by its path below the top folder. */
 export interface Entry {
@@ -30,11 +30,16 @@ export interface ArchiveIndex {
   users: ExportUser[];
 }
 
+function contentLength(doc: ExportDocument): number {
+  return doc.fields.reduce((sum, field) => sum + field.content.length, 0);
+}
+
 /** What differs between an HTML and an XML archive; the builder does the rest. */
 export interface ArchiveFormat {
   /** Written right after the manifest. */
   opening(manifest: ExportManifest): Entry[];
-  document(doc: ExportDocument, manifest: ExportManifest, parentPagePath: string | undefined): Entry[];
+  /** A large document is rendered on a worker thread (threads/pool.ts), hence the promise. */
+  document(doc: ExportDocument, manifest: ExportManifest, parentPagePath: string | undefined): Promise<Entry[]>;
   /** The page or metadata beside a file in its own media_ folder (the bytes are written by the builder). */
   media(file: ExportFile, manifest: ExportManifest): Entry[];
   closing(index: ArchiveIndex): Entry[];
@@ -42,8 +47,8 @@ export interface ArchiveFormat {
 
 export const html: ArchiveFormat = {
   opening: () => resources().map((r) => ({ path: `resources/${r.name}`, data: r.data })),
-  document: (doc, manifest, parentPagePath) => [
-    { path: `${doc.folder}/${doc.folder}.html`, data: documentPage(doc, manifest, parentPagePath) },
+  document: async (doc, manifest, parentPagePath) => [
+    { path: `${doc.folder}/${doc.folder}.html`, data: await runTask('htmlDocumentPage', [doc, manifest, parentPagePath], contentLength(doc)) },
   ],
   media: (file, manifest) => (file.folder ? [{ path: `${file.folder}/${file.folder}.html`, data: mediaPage(file, manifest) }] : []),
   closing: (index) => [
@@ -61,8 +66,8 @@ export const xml: ArchiveFormat = {
     { path: 'documentSchema.xsd', data: documentSchemaXsd },
     { path: 'formSchema.xsd', data: formSchemaXsd },
   ],
-  document: (doc, manifest) => [
-    { path: `${doc.folder}/${doc.folder}.xml`, data: documentXml(doc, manifest.sourceUrl) },
+  document: async (doc, manifest) => [
+    { path: `${doc.folder}/${doc.folder}.xml`, data: await runTask('xmlDocument', [doc, manifest.sourceUrl], contentLength(doc)) },
     { path: `${doc.folder}/${doc.folder}_form.xml`, data: formXml(doc) },
   ],
   media: (file) => (file.folder ? [{ path: `${file.folder}/${file.folder}.xml`, data: galleryXml(file) }] : []),

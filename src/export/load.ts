@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
 import { documentFolder, entryFileName, mediaFolder, pathHref } from '../domain/archiveNames.js';
 import type { ExportDocument, ExportField, ExportFieldFile, ExportFile, ExportFormat } from '../domain/exportModel.js';
-import type { Form, MediaFile, RecordRow, User } from '../domain/model.js';
-import { documentVersions, fieldsOfDocuments } from '../store/queries/fields.js';
+import type { Field, Form, MediaFile, RecordRow, User } from '../domain/model.js';
+import { contentLengths, fieldsOfDocuments, keptVersionFields, keptVersions } from '../store/queries/fields.js';
 import { findForm } from '../store/queries/forms.js';
 import { findMediaFiles } from '../store/queries/media.js';
 import { findRecords } from '../store/queries/records.js';
@@ -76,15 +76,27 @@ export class DocumentLoader {
     return { href: `${this.sourceUrl}/globalId/SD${id}`, inArchive: false };
   }
 
-  async load(ids: number[]): Promise<LoadedDocument[]> {
+  /**
+   * The documents of one page of the plan, each followed by its kept versions if asked, one at a
+   * time. Fields are read for a few documents at a time and kept versions a few at a time, by
+   * size: a page of 50 documents at the content limit is 100 MiB of HTML, which read at once held
+   * the event loop and the memory for all of it (issue 7).
+   */
+  async *load(ids: number[]): AsyncGenerator<LoadedDocument> {
     const records = (await findRecords(this.db, ids)).sort((a, b) => a.id - b.id);
+    const lengths = await contentLengths(this.db, records.map((r) => r.id));
+    for (const batch of bySize(records, (r) => lengths.get(r.id) ?? 0)) yield* this.loadBatch(batch);
+  }
+
+  private async *loadBatch(records: RecordRow[]): AsyncGenerator<LoadedDocument> {
     const fields = await fieldsOfDocuments(this.db, records.map((r) => r.id));
     const refs = await fieldReferences(this.db, fields.map((f) => f.id));
     const media = await findMediaFiles(this.db, [...new Set(refs.files.map((r) => r.fileId))]);
     const owners = await this.owners([...records.map((r) => r.ownerId), ...media.map((m) => m.record.ownerId)]);
-    const out: LoadedDocument[] = [];
     for (const record of records) {
       const folder = documentFolder(record.name, record.id);
+      // Copies placed since the last document was handed out: a kept version may show a file its
+      // current version does not, copied into the current version's folder all the same.
       const copies: LoadedDocument['copies'] = [];
       const usedNames = new Set<string>([`${folder}.${this.format}`, `${folder}_form.xml`]);
       const fileHref = new Map<number, ExportFieldFile>();
@@ -107,7 +119,7 @@ export class DocumentLoader {
         fileHref.set(fileId, placed);
         return placed;
       };
-      const toField = (f: { id: number; name: string; type: string; columnIndex: number; content: string; modified: string }, fromRevision: boolean): ExportField => {
+      const toField = (f: Omit<Field, 'documentId'>, fromRevision: boolean): ExportField => {
         const fileIds = fromRevision ? idsIn(f.content, 'data-file-id') : refs.files.filter((r) => r.fieldId === f.id).map((r) => r.fileId);
         const links = fromRevision
           ? idsIn(f.content, 'data-doc-id').map((targetId) => ({ targetId, name: this.plan.records.get(targetId)?.name ?? `SD${targetId}`, live: true }))
@@ -119,6 +131,7 @@ export class DocumentLoader {
           columnIndex: f.columnIndex,
           modified: f.modified,
           content: f.content,
+          sanitiserVersion: f.sanitiserVersion,
           files: fileIds.flatMap((id) => {
             const placed = placeFile(id);
             if (!placed) return [];
@@ -144,10 +157,10 @@ export class DocumentLoader {
               inArchive: this.plan.folders.has(record.parentId),
             },
       };
-      const kept = this.withRevisions ? await documentVersions(this.db, record.id) : [];
+      const kept = this.withRevisions ? await keptVersions(this.db, record.id) : [];
       const currentFolder = { version: record.version, folder, current: true };
       const keptFolders = kept.map((v) => ({ version: v.version, folder: documentFolder(v.name, record.id, v.version), current: false }));
-      out.push({
+      yield {
         document: {
           ...base,
           name: record.name,
@@ -159,10 +172,15 @@ export class DocumentLoader {
           otherVersions: keptFolders,
           fields: fields.filter((f) => f.documentId === record.id).map((f) => toField(f, false)),
         },
-        copies,
-      });
+        copies: copies.splice(0),
+      };
+      let keptFields = new Map<number, Omit<Field, 'documentId'>[]>();
       for (const [i, v] of kept.entries()) {
-        out.push({
+        if (!keptFields.has(v.version)) {
+          const next = bySize(kept.slice(i), (k) => k.length)[0]!;
+          keptFields = await keptVersionFields(this.db, record.id, next.map((k) => k.version));
+        }
+        yield {
           document: {
             ...base,
             name: v.name,
@@ -172,14 +190,31 @@ export class DocumentLoader {
             tags: splitTags(v.tags),
             folder: keptFolders[i]!.folder,
             otherVersions: [currentFolder, ...keptFolders.filter((_k, j) => j !== i)],
-            fields: v.fields.map((f) => toField(f, true)),
+            fields: (keptFields.get(v.version) ?? []).map((f) => toField(f, true)),
           },
-          copies: [],
-        });
+          copies: copies.splice(0),
+        };
       }
     }
-    return out;
   }
+}
+
+/** Characters of HTML read in one query, unless one document alone has more: about two fields at the content limit. */
+const readBatchLength = 4 * 1024 * 1024;
+
+/** Splits `items`, in order, into runs of at most `readBatchLength` by `length`, each of one item at least. */
+export function bySize<T>(items: T[], length: (item: T) => number): T[][] {
+  const batches: T[][] = [];
+  let size = Infinity;
+  for (const item of items) {
+    if (size + length(item) > readBatchLength) {
+      batches.push([]);
+      size = 0;
+    }
+    batches[batches.length - 1]!.push(item);
+    size += length(item);
+  }
+  return batches;
 }
 
 function splitTags(tags: string): string[] {

@@ -3,12 +3,14 @@ import { ElnportError } from '../domain/errors.js';
 import * as content from './migrations/2026-11-26-01-content.js';
 import * as exportJobs from './migrations/2026-11-26-02-export-jobs.js';
 import * as fieldText from './migrations/2026-11-26-03-field-text.js';
+import * as sanitiserVersion from './migrations/2026-12-02-01-sanitiser-version.js';
 
 /** Every migration, in order. A name, once released, never changes. */
 const migrations: Record<string, Migration> = {
   '2026-11-26-01-content': content,
   '2026-11-26-02-export-jobs': exportJobs,
   '2026-11-26-03-field-text': fieldText,
+  '2026-12-02-01-sanitiser-version': sanitiserVersion,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

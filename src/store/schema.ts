@@ -71,6 +71,8 @@ export interface FieldsTable {
   content: string;
   /** The content as plain text, for search. */
   text: ColumnType<string, string | undefined, string>;
+  /** The sanitiser version that cleaned `content`; 'unknown' for content stored before versions were. */
+  sanitiser_version: ColumnType<string, string | undefined, string>;
   modified: string;
 }
 
@@ -80,7 +82,7 @@ export interface DocumentVersionsTable {
   name: string;
   tags: string;
   modified: string;
-  /** The fields as they were: `[{id, name, type, columnIndex, content, modified}]`. */
+  /** The fields as they were: `[{id, name, type, columnIndex, content, sanitiserVersion, modified}]`; sanitiserVersion is missing from versions kept before it was recorded. */
   fields_json: string;
 }
 

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { contentLimits } from '../../domain/contentLimits.js';
 import { globalId } from '../../domain/globalIds.js';
 import type { Form, RecordRow, User } from '../../domain/model.js';
 import {
@@ -51,7 +52,11 @@ const DocumentJson = Type.Object({
   ),
 });
 
-const Content = Type.String({ description: 'HTML; <fileId=N> attaches gallery file N, <docId=N> links document N' });
+// The limits are checked in content/references.ts, so that going over them answers 400/40003 with the field named.
+const Content = Type.String({
+  description: 'HTML; <fileId=N> attaches gallery file N, <docId=N> links document N. At most '
+    + `${contentLimits.fieldBytes} bytes of UTF-8, elements nested at most ${contentLimits.nestingDepth} deep (else 400, internalCode 40003)`,
+});
 
 const NewDocumentBody = Type.Object({
   name: Type.Optional(Type.String()),

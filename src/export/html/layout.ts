@@ -4,12 +4,13 @@ import { text } from './escape.js';
 /**
  * No script may run in an exported page, whatever slipped into a field. Images and the stylesheet
  * load from the archive; `file:` is listed beside 'self' because a page opened from disk has an
- * opaque origin, which CSP3's 'self' rule (§6.7.2.8) does not promise to match. Remote images
- * stay allowed: a field may show a picture linked from the web or from the source server.
+ * opaque origin, which CSP3's 'self' rule (§6.7.2.8) does not promise to match. Nothing loads
+ * from the network, so opening an archive never tells anyone it was opened: a field's remote
+ * image is shown as a link instead (fieldContent.ts).
  */
 export const contentSecurityPolicy = [
   "default-src 'none'",
-  "img-src 'self' file: data: http: https:",
+  "img-src 'self' file: data:",
   "style-src 'self' file: 'unsafe-inline'",
   "base-uri 'none'",
   "form-action 'none'",

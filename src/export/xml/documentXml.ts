@@ -1,6 +1,5 @@
 import type { ExportDocument } from '../../domain/exportModel.js';
-import { rewriteContentLinks } from '../../domain/archiveLinks.js';
-import { globalId } from '../../domain/globalIds.js';
+import { rewriteContentLinks, type ContentLinks } from '../../domain/archiveLinks.js';
 import { fieldElement } from './fieldXml.js';
 import { element, optionalElement, xmlDocument } from './xmlTree.js';
 
@@ -9,14 +8,12 @@ import { element, optionalElement, xmlDocument } from './xmlTree.js';
  * another field of the same document lists, and it should still reach the archive's copy.
  */
 function contentRewriter(doc: ExportDocument, sourceUrl: string): (html: string) => string {
-  const files = new Map(doc.fields.flatMap((field) => field.files.map((f) => [f.file.id, f.href] as const)));
-  const documents = new Map(doc.fields.flatMap((field) => field.links.map((link) => [link.id, link.href] as const)));
-  const base = sourceUrl.replace(/\/+$/, '');
-  const fallback = {
-    file: (id: number) => `${base}/globalId/${globalId('MEDIA', id)}`,
-    document: (id: number) => `${base}/globalId/${globalId('DOCUMENT', id)}`,
+  const links: ContentLinks = {
+    files: new Map(doc.fields.flatMap((field) => field.files.map((f) => [f.file.id, f.href] as const))),
+    documents: new Map(doc.fields.flatMap((field) => field.links.map((link) => [link.id, link.href] as const))),
+    sourceUrl,
   };
-  return (html) => rewriteContentLinks(html, files, documents, fallback);
+  return (html) => rewriteContentLinks(html, links);
 }
 
 /** `doc_<Name>-<id>.xml`: children in the order of RSpace's `archivalDocument` sequence. */

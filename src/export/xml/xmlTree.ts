@@ -31,16 +31,31 @@ export function optionalElement(name: string, value: string | number | null | un
   return value === null || value === undefined ? null : element(name, value);
 }
 
-function render(node: XmlElement, indent: string): string {
+/**
+ * Appends the element's text to `out`. The document is joined once at the end: joining each
+ * level's children would copy a large field's text once per level it is nested in (issue 7).
+ */
+function render(node: XmlElement, indent: string, out: string[]): void {
   const attributes = node.attributes.map(([key, value]) => ` ${key}="${escapeXmlAttribute(value)}"`).join('');
   const open = `${indent}<${node.name}${attributes}`;
-  if (node.content.length === 0) return `${open}/>`;
-  if (typeof node.content === 'string') return `${open}>${escapeXmlText(node.content)}</${node.name}>`;
-  const children = node.content.map((child) => render(child, `${indent}    `)).join('\n');
-  return `${open}>\n${children}\n${indent}</${node.name}>`;
+  if (node.content.length === 0) {
+    out.push(`${open}/>`);
+  } else if (typeof node.content === 'string') {
+    out.push(`${open}>`, escapeXmlText(node.content), `</${node.name}>`);
+  } else {
+    out.push(`${open}>\n`);
+    for (const [i, child] of node.content.entries()) {
+      if (i > 0) out.push('\n');
+      render(child, `${indent}    `, out);
+    }
+    out.push(`\n${indent}</${node.name}>`);
+  }
 }
 
 /** RSpace's newer archives put the root element right after the declaration, indenting by four. */
 export function xmlDocument(root: XmlElement): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>${render(root, '')}\n`;
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  render(root, '', out);
+  out.push('\n');
+  return out.join('');
 }

@@ -1,9 +1,13 @@
 import type { Db } from '../db.js';
-import { plainText } from '../../domain/fieldContent.js';
+import { sanitiserVersion, unknownSanitiserVersion } from '../../domain/fieldContent.js';
+import { runTask } from '../../threads/pool.js';
 import type { FieldRowDb } from '../schema.js';
 import type { Field } from '../../domain/model.js';
 
-export function rowToField(row: FieldRowDb): Field {
+/** Everything but the search text, which only search reads: a field at the size limit carries as much again in it. */
+const fieldColumns = ['id', 'document_id', 'name', 'type', 'column_index', 'content', 'sanitiser_version', 'modified'] as const;
+
+export function rowToField(row: Omit<FieldRowDb, 'text'>): Field {
   return {
     id: row.id,
     documentId: row.document_id,
@@ -11,11 +15,21 @@ export function rowToField(row: FieldRowDb): Field {
     type: row.type,
     columnIndex: row.column_index,
     content: row.content,
+    sanitiserVersion: row.sanitiser_version,
     modified: row.modified,
   };
 }
 
-export async function insertField(db: Db, field: Omit<Field, 'id'>): Promise<number> {
+/** Search reads this; a field at the size limit takes 20–30 ms to turn into text, so not on the event loop. */
+function searchText(content: string): Promise<string> {
+  return runTask('plainText', content, content.length);
+}
+
+/**
+ * Content reaches these two only from resolveFieldContents (content/references.ts), which
+ * sanitises it with today's rules; they record that version beside it.
+ */
+export async function insertField(db: Db, field: Omit<Field, 'id' | 'sanitiserVersion'>): Promise<number> {
   const { id } = await db
     .insertInto('fields')
     .values({
@@ -24,7 +38,8 @@ export async function insertField(db: Db, field: Omit<Field, 'id'>): Promise<num
       type: field.type,
       column_index: field.columnIndex,
       content: field.content,
-      text: plainText(field.content),
+      text: await searchText(field.content),
+      sanitiser_version: sanitiserVersion,
       modified: field.modified,
     })
     .returning('id')
@@ -33,7 +48,11 @@ export async function insertField(db: Db, field: Omit<Field, 'id'>): Promise<num
 }
 
 export async function updateFieldContent(db: Db, id: number, content: string, modified: string): Promise<void> {
-  await db.updateTable('fields').set({ content, text: plainText(content), modified }).where('id', '=', id).execute();
+  await db
+    .updateTable('fields')
+    .set({ content, text: await searchText(content), sanitiser_version: sanitiserVersion, modified })
+    .where('id', '=', id)
+    .execute();
 }
 
 /** The fields of several documents at once, in column order. */
@@ -41,7 +60,7 @@ export async function fieldsOfDocuments(db: Db, documentIds: number[]): Promise<
   if (documentIds.length === 0) return [];
   const rows = await db
     .selectFrom('fields')
-    .selectAll()
+    .select(fieldColumns)
     .where('document_id', 'in', documentIds)
     .orderBy('document_id')
     .orderBy('column_index')
@@ -96,19 +115,43 @@ export async function insertDocumentVersion(db: Db, version: DocumentVersion): P
     .execute();
 }
 
-export async function documentVersions(db: Db, documentId: number): Promise<DocumentVersion[]> {
+/** A kept version without its fields; `length` is the characters of its fields' JSON. */
+export type KeptVersion = Omit<DocumentVersion, 'fields'> & { length: number };
+
+export async function keptVersions(db: Db, documentId: number): Promise<KeptVersion[]> {
   const rows = await db
     .selectFrom('document_versions')
-    .selectAll()
+    .select((eb) => ['document_id', 'version', 'name', 'tags', 'modified', eb.fn<number | string>('length', ['fields_json']).as('length')])
     .where('document_id', '=', documentId)
     .orderBy('version')
     .execute();
-  return rows.map((r) => ({
-    documentId: r.document_id,
-    version: r.version,
-    name: r.name,
-    tags: r.tags,
-    modified: r.modified,
-    fields: JSON.parse(r.fields_json) as DocumentVersion['fields'],
-  }));
+  return rows.map((r) => ({ documentId: r.document_id, version: r.version, name: r.name, tags: r.tags, modified: r.modified, length: Number(r.length) }));
+}
+
+/** The fields of some kept versions of a document, by version. */
+export async function keptVersionFields(db: Db, documentId: number, versions: number[]): Promise<Map<number, DocumentVersion['fields']>> {
+  if (versions.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('document_versions')
+    .select(['version', 'fields_json'])
+    .where('document_id', '=', documentId)
+    .where('version', 'in', versions)
+    .execute();
+  return new Map(rows.map((r) => [
+    r.version,
+    (JSON.parse(r.fields_json) as (Omit<Field, 'documentId' | 'sanitiserVersion'> & { sanitiserVersion?: string })[])
+      .map((f) => ({ ...f, sanitiserVersion: f.sanitiserVersion ?? unknownSanitiserVersion })),
+  ]));
+}
+
+/** Characters of field content per document, so that large ones are read a few at a time. */
+export async function contentLengths(db: Db, documentIds: number[]): Promise<Map<number, number>> {
+  if (documentIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('fields')
+    .select((eb) => ['document_id', eb.fn.sum<number | string>(eb.fn('length', ['content'])).as('length')])
+    .where('document_id', 'in', documentIds)
+    .groupBy('document_id')
+    .execute();
+  return new Map(rows.map((r) => [r.document_id, Number(r.length)]));
 }

@@ -1,0 +1,53 @@
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import * as tasks from './tasks.js';
+
+type Tasks = typeof tasks;
+export type TaskName = keyof Tasks;
+
+/**
+ * Input shorter than this (in UTF-16 units) is worked on inline. Sanitising 16 Ki characters of
+ * dense markup took 5.9 ms inline and 7.5 ms as a round trip to a thread; 64 Ki took 27 ms inline
+ * and 23 ms on a thread. Below this the event loop is held a few ms and a thread saves nothing.
+ */
+export const inlineBelow = 16 * 1024;
+
+/** One core stays with the event loop; a few threads are enough for the few large saves at a time. */
+const maxThreads = Math.max(1, Math.min(4, availableParallelism() - 1));
+
+// Run by tsx (tests, development) this module is .ts and so is the worker's; built, both are .js.
+const workerFile = new URL(`./tasks${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
+
+/** Started on first use and shared by the process; idle threads end after 30 s. */
+let pool: Piscina | undefined;
+
+export async function runTask<N extends TaskName>(name: N, input: Parameters<Tasks[N]>[0], size: number): Promise<ReturnType<Tasks[N]>> {
+  if (size < inlineBelow) return (tasks[name] as (input: unknown) => ReturnType<Tasks[N]>)(input);
+  pool ??= new Piscina({
+    filename: workerFile,
+    // A new thread loads the module for this task (default: the module's default export). Under
+    // tsx only its require hook works in a worker; when the export is missing piscina falls back
+    // to a plain import, which cannot read .ts. So it names one that exists.
+    name: 'prepareField',
+    minThreads: 0,
+    maxThreads,
+    idleTimeout: 30_000,
+    // Left to V8's defaults a thread sweeps the garbage of large pages late: exporting one document
+    // at the content limit raised a fresh server's RSS by 54 MB, four of them in XML by 103 MB;
+    // with these, 34 and 69 MB (bench/contentLimit.ts). The cap also stops a task on content
+    // stored before the limits existed from growing the process without bound: its thread ends.
+    resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
+  });
+  const result: unknown = await pool.run(input, { name });
+  // A Buffer crosses threads as a plain Uint8Array; this views the same memory as a Buffer again.
+  return (result instanceof Uint8Array ? Buffer.from(result.buffer, result.byteOffset, result.byteLength) : result) as ReturnType<Tasks[N]>;
+}
+
+/** Ends the threads (the server calls this when it stops); a later task starts them again. */
+export async function closeThreads(): Promise<void> {
+  const closing = pool;
+  pool = undefined;
+  await closing?.destroy();
+}
