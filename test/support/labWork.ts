@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Account, Lab } from './lab.js';
 
-export async function upload(lab: Lab, who: Account, name: string, type: string, bytes: Buffer): Promise<number> {
+export async function upload(lab: Lab, who: Account, name: string, type: string, bytes: Buffer, caption?: string): Promise<number> {
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
+  if (caption !== undefined) form.append('caption', caption);
   const r = await fetch(`${lab.url}/api/v1/files`, { method: 'POST', headers: { apiKey: who.key }, body: form });
   assert.equal(r.status, 201, await r.clone().text());
   return ((await r.json()) as { id: number }).id;
