@@ -9,9 +9,8 @@
  * - The peak RSS (the kernel's VmHWM) of a fresh built server process (`dist/`) exporting it,
  *   once per format, against its RSS when idle before the export.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -19,25 +18,12 @@ import { loadConfig } from '../src/config.js';
 import { ensureFirstSysadmin } from '../src/content/users.js';
 import { contentLimits } from '../src/domain/contentLimits.js';
 import { startServer } from '../src/server.js';
+import { benchKey, caller, serverProcess, type Call } from './serverProcess.js';
 import { clientInAnotherProcess, contentAtLimit } from '../test/support/contentAtLimit.js';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const key = 'bench_sysadmin_key_0123456789';
+const key = benchKey;
 const formats = ['html', 'xml'] as const;
-
-type Call = (method: string, p: string, apiKey: string, body?: unknown) => Promise<any>;
-
-function caller(base: string): Call {
-  return async (method, p, apiKey, body) => {
-    const r = await fetch(`${base}${p}`, {
-      method,
-      headers: { apiKey, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (r.status >= 400) throw new Error(`${method} ${p}: ${r.status} ${(await r.text()).slice(0, 300)}`);
-    return r.json();
-  };
-}
 
 async function exportAndWait(call: Call, userKey: string, format: string, ids: number[]): Promise<void> {
   const job = await call('POST', `/export/${format}/selection?selections=${ids.join(',')}`, userKey);
@@ -112,15 +98,6 @@ async function eventLoopDelays(): Promise<Delays> {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function memoryKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 }
@@ -128,27 +105,8 @@ function memoryKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 async function peakRss(): Promise<Record<string, { idle: number; peak: number }>> {
   execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-bench-rss-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}/api/v1`;
+  const { base, serve, stop } = await serverProcess(dataDir);
   const call = caller(base);
-  const serve = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve'], {
-      env: { ...process.env, ELNPORT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ELNPORT_SYSADMIN_API_KEY: key, LOG_LEVEL: 'warn', ELNPORT_RATE_LIMIT: '1000000' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/status`)).ok) return child;
-      } catch {
-        if (i > 100) throw new Error('the server did not start');
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  const stop = async (child: ChildProcess) => {
-    child.kill('SIGTERM');
-    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
-  };
   let server = await serve();
   try {
     const { userKey, content, linked } = await setUp(call, base);

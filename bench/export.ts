@@ -9,27 +9,18 @@
  * BENCH_SERVER_NODE_OPTIONS passes Node options to the server alone, e.g. --max-old-space-size=96
  * to see how much of its peak RSS is heap the garbage collector had not yet reclaimed.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { benchKey, caller, serverProcess } from './serverProcess.js';
 
 const documents = Number(process.env.BENCH_DOCS ?? 5000);
 const fileCount = Number(process.env.BENCH_FILES ?? 40);
 const fileMb = Number(process.env.BENCH_FILE_MB ?? 8);
-const key = 'bench_sysadmin_key_0123456789';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+const key = benchKey;
 
 function rssKb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -39,37 +30,10 @@ function rssKb(pid: number): number {
 async function main(): Promise<void> {
   execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-bench-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}/api/v1`;
-  const serve = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ['dist/cli/main.js', 'serve'], {
-      env: { ...process.env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '', ELNPORT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ELNPORT_SYSADMIN_API_KEY: key, LOG_LEVEL: 'warn', ELNPORT_RATE_LIMIT: '1000000' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/status`)).ok) return child;
-      } catch {
-        if (i > 100) throw new Error('the server did not start');
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  const stop = async (child: ChildProcess) => {
-    child.kill('SIGTERM');
-    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
-  };
+  const { base, serve, stop } = await serverProcess(dataDir, process.env.BENCH_SERVER_NODE_OPTIONS ?? '');
   let server = await serve();
   try {
-    const call = async (method: string, p: string, apiKey: string, body?: unknown) => {
-      const r = await fetch(`${base}${p}`, {
-        method,
-        headers: { apiKey, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      if (r.status >= 400) throw new Error(`${method} ${p}: ${r.status} ${await r.text()}`);
-      return r.json() as Promise<any>;
-    };
+    const call = caller(base);
 
     console.log(`Building the corpus: ${documents} documents, ${fileCount} files of ${fileMb} MB…`);
     const user = await call('POST', '/sysadmin/users', key, {

@@ -66,6 +66,8 @@ forEachDatabase((kind) => {
       const page = `${top}/doc_CON-${document}/doc_CON-${document}.html`;
       const copies = names.filter((n) => n.startsWith(`${top}/doc_CON-${document}/`) && n !== page);
       assert.equal(copies.length, bitingNames.length, names.join('\n'));
+      const folded = copies.map((n) => n.normalize('NFC').toLowerCase());
+      assert.equal(new Set(folded).size, folded.length, `names that differ only in case:\n${copies.join('\n')}`);
       for (const shown of ['_CON', '_AUX', '_NUL.txt', '_COM1', '_LPT1.html', 'name', '_gnp.exe']) {
         assert.ok(copies.includes(`${top}/doc_CON-${document}/${shown}`), `${shown}:\n${copies.join('\n')}`);
       }

@@ -98,7 +98,9 @@ export class DocumentLoader {
       // Copies placed since the last document was handed out: a kept version may show a file its
       // current version does not, copied into the current version's folder all the same.
       const copies: LoadedDocument['copies'] = [];
-      const usedNames = new Set<string>([`${folder}.${this.format}`, `${folder}_form.xml`]);
+      // Windows and macOS file systems ignore case, so `_CON` and `_con` would extract to one file.
+      const folded = (name: string) => name.normalize('NFC').toLowerCase();
+      const usedNames = new Set<string>([`${folder}.${this.format}`, `${folder}_form.xml`].map(folded));
       const fileHref = new Map<number, ExportFieldFile>();
       const placeFile = (fileId: number): ExportFieldFile | undefined => {
         if (fileHref.has(fileId)) return fileHref.get(fileId);
@@ -111,8 +113,8 @@ export class DocumentLoader {
         if (file.folder) {
           placed = { file, path: `${file.folder}/${file.fileName}`, href: `../${pathHref(`${file.folder}/${file.fileName}`)}` };
         } else {
-          const name = usedNames.has(file.fileName) ? `${file.id}-${file.fileName}` : file.fileName;
-          usedNames.add(name);
+          const name = usedNames.has(folded(file.fileName)) ? `${file.id}-${file.fileName}` : file.fileName;
+          usedNames.add(folded(name));
           copies.push({ path: `${folder}/${name}`, file: found.file });
           placed = { file, path: `${folder}/${name}`, href: pathHref(name) };
         }

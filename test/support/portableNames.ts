@@ -29,6 +29,8 @@ export function portabilityProblems(entry: string): string[] {
 /** Names that bite somewhere, as a careless or a hostile user uploads them (issue 7, item 9). */
 export const bitingNames = [
   'CON',
+  // Apart from CON only in case: one file on Windows and macOS.
+  'con',
   'AUX',
   'NUL.txt',
   'COM1',
