@@ -81,13 +81,13 @@ forEachDatabase((kind) => {
         assert.equal(folder.body.name, 'Pat Lab_SHARED');
       });
 
-      it('creates a project group, which needs no PI', async () => {
+      it('creates a project group, which needs no PI; its GROUP_OWNER owns the shared folder', async () => {
         const r = await postGroup({
           displayName: 'Side project',
           type: 'PROJECT_GROUP',
           members: [
-            { username: 'bob', roleInGroup: 'DEFAULT' },
             { username: 'alice', roleInGroup: 'DEFAULT' },
+            { username: 'bob', roleInGroup: 'GROUP_OWNER' },
           ],
         });
         assert.equal(r.status, 201, r.text);
@@ -96,9 +96,10 @@ forEachDatabase((kind) => {
         assert.ok(r.body.sharedFolderId > 0);
         assert.deepEqual(r.body.members, [
           { id: alice.id, username: 'alice', role: 'DEFAULT' },
-          { id: bob.id, username: 'bob', role: 'DEFAULT' },
+          { id: bob.id, username: 'bob', role: 'GROUP_OWNER' },
         ]);
         project = r.body;
+        assert.equal((await lab().call('GET', `/folders/${r.body.sharedFolderId}`, { key: bob.key })).status, 200);
       });
 
       it('refuses a lab group without a PI with 422/42201', async () => {
@@ -108,6 +109,35 @@ forEachDatabase((kind) => {
           42201,
         );
         assert.match(body.message, /PI/);
+      });
+
+      it('refuses a lab group with two PIs, or with a GROUP_OWNER, with 422/42201', async () => {
+        const pip = await lab().createUser('pip', 'ROLE_PI');
+        let body = await refusedAndNothingMade(
+          postGroup({
+            displayName: 'Two heads',
+            members: [
+              { username: 'pat', roleInGroup: 'PI' },
+              { username: pip.username, roleInGroup: 'PI' },
+            ],
+          }),
+          422,
+          42201,
+        );
+        assert.match(body.message, /exactly one .*PI; got 2/);
+        body = await refusedAndNothingMade(
+          postGroup({
+            displayName: 'Owned lab',
+            type: 'LAB_GROUP',
+            members: [
+              { username: 'pat', roleInGroup: 'PI' },
+              { username: 'alice', roleInGroup: 'GROUP_OWNER' },
+            ],
+          }),
+          422,
+          42201,
+        );
+        assert.match(body.message, /GROUP_OWNER.*alice/);
       });
 
       it('refuses a PI who lacks the ROLE_PI role with 422/42201', async () => {
@@ -137,7 +167,7 @@ forEachDatabase((kind) => {
         assert.match(body.message, /nobody_here/);
       });
 
-      it('refuses a member listed twice, and a group without members, with 422/42201', async () => {
+      it('refuses a member listed twice with 422/42201', async () => {
         await refusedAndNothingMade(
           postGroup({
             displayName: 'Twice',
@@ -150,7 +180,26 @@ forEachDatabase((kind) => {
           422,
           42201,
         );
-        await refusedAndNothingMade(postGroup({ displayName: 'Empty', type: 'PROJECT_GROUP', members: [] }), 422, 42201);
+      });
+
+      it('refuses no members, or more than 20, with 400/40002 saying how many are allowed', async () => {
+        for (const members of [[], Array.from({ length: 21 }, (_, i) => ({ username: `m${i}`, roleInGroup: 'DEFAULT' }))]) {
+          for (const key of ['members', 'users']) {
+            const body = await refusedAndNothingMade(postGroup({ displayName: 'Sized', type: 'PROJECT_GROUP', [key]: members }), 400, 40002);
+            assert.equal(body.data.validationErrors[0].field, 'members');
+            assert.equal(body.data.validationErrors[0].rejectedValue, members.length);
+            assert.match(body.message, new RegExp(`1 to 20 members; got ${members.length}`));
+          }
+        }
+      });
+
+      it('refuses members and users (its alias) together with 400/40002, and neither with 400/40005', async () => {
+        const members = [{ username: 'pat', roleInGroup: 'PI' }];
+        const body = await refusedAndNothingMade(postGroup({ displayName: 'Both', members, users: members }), 400, 40002);
+        assert.equal(body.data.validationErrors[0].field, 'users');
+        assert.match(body.message, /not both/);
+        const neither = await refusedAndNothingMade(postGroup({ displayName: 'Neither' }), 400, 40005);
+        assert.match(neither.message, /members/);
       });
 
       it('refuses a bad type, roleInGroup or displayName with 400/40002', async () => {
@@ -226,6 +275,48 @@ forEachDatabase((kind) => {
       it('answers 400/40003 for a non-numeric id', async () => {
         expectError(await lab().call('GET', '/groups/abc', { key: alice.key }), 400, 40003);
       });
+    });
+  });
+
+  describe('groups in RSpace\'s terms', () => {
+    const lab = useLab(kind);
+
+    it('makes a lab group when no type is given, taking users as the members', async () => {
+      await lab().createUser('pia', 'ROLE_PI');
+      const ann = await lab().createUser('ann');
+      const r = await lab().call('POST', '/sysadmin/groups', {
+        body: { displayName: 'Pia lab', users: [{ username: 'pia', roleInGroup: 'PI' }, { username: 'ann', roleInGroup: 'DEFAULT' }] },
+      });
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.body.type, 'LAB_GROUP');
+      assert.deepEqual(r.body.members.map((m: { username: string; role: string }) => [m.username, m.role]), [['pia', 'PI'], ['ann', 'DEFAULT']]);
+      const listed = await lab().call('GET', '/groups', { key: ann.key });
+      assert.deepEqual(listed.body, [r.body]);
+    });
+
+    it('takes 20 members', async () => {
+      const users = [{ username: 'pia', roleInGroup: 'PI' }];
+      for (let i = 1; i < 20; i++) users.push({ username: (await lab().createUser(`big${i}`)).username, roleInGroup: 'DEFAULT' });
+      const r = await lab().call('POST', '/sysadmin/groups', { body: { displayName: 'Big lab', users } });
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.body.members.length, 20);
+    });
+
+    it("gives a project group's GROUP_OWNER no read of the members' work, and shows the role", async () => {
+      const owner = await lab().createUser('olga');
+      const member = await lab().createUser('max');
+      const r = await lab().call('POST', '/sysadmin/groups', {
+        body: { displayName: 'Project Y', type: 'PROJECT_GROUP', members: [{ username: 'olga', roleInGroup: 'GROUP_OWNER' }, { username: 'max', roleInGroup: 'DEFAULT' }] },
+      });
+      assert.equal(r.status, 201, r.text);
+      const shown = await lab().call('GET', `/groups/${r.body.id}`, { key: member.key });
+      assert.deepEqual(shown.body.members, [
+        { id: owner.id, username: 'olga', role: 'GROUP_OWNER' },
+        { id: member.id, username: 'max', role: 'DEFAULT' },
+      ]);
+      const doc = await lab().call('POST', '/documents', { key: member.key, body: { name: 'Max notes' } });
+      assert.equal(doc.status, 201, doc.text);
+      expectError(await lab().call('GET', `/documents/${doc.body.id}`, { key: owner.key }), 404, 40402);
     });
   });
 });

@@ -72,6 +72,57 @@ forEachDatabase((kind) => {
         assert.equal(entry.apiKey, undefined, 'the listing must not repeat the key');
       });
 
+      it('with createGroupForPi makes a PI the PI of a new lab group', async () => {
+        const r = await lab().call('POST', '/sysadmin/users', {
+          body: newUser('pina', { firstName: 'Pina', lastName: 'Bausch', role: 'ROLE_PI', createGroupForPi: true }),
+        });
+        assert.equal(r.status, 201, r.text);
+        const groups = await lab().call('GET', '/groups', { key: r.body.apiKey });
+        assert.equal(groups.status, 200, groups.text);
+        assert.equal(groups.body.length, 1);
+        const [group] = groups.body;
+        assert.equal(group.name, "Pina Bausch's group");
+        assert.equal(group.type, 'LAB_GROUP');
+        assert.deepEqual(group.members, [{ id: r.body.id, username: 'pina', role: 'PI' }]);
+        const shared = await lab().call('GET', `/folders/${group.sharedFolderId}`, { key: r.body.apiKey });
+        assert.equal(shared.status, 200, shared.text);
+      });
+
+      it('makes no group without createGroupForPi, or with it false', async () => {
+        for (const [username, extra] of [['pim', {}], ['pom', { createGroupForPi: false }]] as const) {
+          const r = await lab().call('POST', '/sysadmin/users', { body: newUser(username, { role: 'ROLE_PI', ...extra }) });
+          assert.equal(r.status, 201, r.text);
+          assert.deepEqual((await lab().call('GET', '/groups', { key: r.body.apiKey })).body, []);
+        }
+      });
+
+      it('refuses createGroupForPi for a role other than ROLE_PI with 400/40002 and creates nothing', async () => {
+        for (const role of ['ROLE_USER', 'ROLE_ADMIN', 'ROLE_SYSADMIN']) {
+          const body = expectError(
+            await lab().call('POST', '/sysadmin/users', { body: newUser('notapi', { role, createGroupForPi: true }) }),
+            400,
+            40002,
+          );
+          assert.equal(body.data.validationErrors[0].field, 'createGroupForPi');
+          assert.match(body.message, new RegExp(`ROLE_PI, not ${role}`));
+        }
+        assert.ok(!(await listedUsernames()).includes('notapi'));
+      });
+
+      it('creates neither the user nor the group when the group cannot be made', async () => {
+        const groupsBefore = (await lab().call('GET', '/groups')).body.length;
+        const body = expectError(
+          await lab().call('POST', '/sysadmin/users', {
+            body: newUser('longname', { firstName: 'L'.repeat(250), role: 'ROLE_PI', createGroupForPi: true }),
+          }),
+          400,
+          40002,
+        );
+        assert.equal(body.data.validationErrors[0].field, 'displayName');
+        assert.ok(!(await listedUsernames()).includes('longname'), 'the user was rolled back with the group');
+        assert.equal((await lab().call('GET', '/groups')).body.length, groupsBefore);
+      });
+
       it('gives every user a different generated key', async () => {
         const a = await lab().call('POST', '/sysadmin/users', { body: newUser('gen1') });
         const b = await lab().call('POST', '/sysadmin/users', { body: newUser('gen2') });

@@ -14,6 +14,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes that answer without an API key (the health check, the API document). */
     public?: boolean;
+    /**
+     * On a public route, a key that is presented must still be valid: RSpace's clients call the
+     * health check to find out whether their key works.
+     */
+    checkPresentedKey?: boolean;
   }
 }
 
@@ -38,7 +43,7 @@ async function authenticate(app: FastifyInstance, request: FastifyRequest): Prom
 
 /**
  * Identifies the caller by API key (the apiKey header, or a Bearer token) on every route but the
- * public ones, and counts the request against the caller's rate limit: a known user's own, or
+ * public ones (and on those that check a presented key, when one is), and counts the request against the caller's rate limit: a known user's own, or
  * the address's when no valid key was given, so guessing keys is limited too.
  */
 export const authentication = fp(async (app: FastifyInstance) => {
@@ -46,7 +51,8 @@ export const authentication = fp(async (app: FastifyInstance) => {
   app.decorateRequest('viewer', null);
   app.addHook('onRequest', async (request, reply) => {
     let failure: unknown = null;
-    if (!request.routeOptions.config.public) {
+    const { public: isPublic, checkPresentedKey } = request.routeOptions.config;
+    if (!isPublic || (checkPresentedKey && presentedKey(request) !== undefined)) {
       try {
         request.viewer = await authenticate(app, request);
       } catch (error) {

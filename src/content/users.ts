@@ -5,6 +5,7 @@ import { illegalArgument, invalidField, notFound } from '../domain/errors.js';
 import { systemRoles, type SystemRole, type User } from '../domain/model.js';
 import { isoNow } from '../domain/time.js';
 import { isUniqueViolation } from '../store/dialect.js';
+import { createGroupWithin } from './groups.js';
 import { insertRecord } from '../store/queries/records.js';
 import {
   findUserById,
@@ -26,6 +27,13 @@ export interface NewUser {
   password?: string;
   affiliation?: string;
   apiKey?: string;
+  /** A PI gets a lab group of which they are PI, as RSpace's createGroupForPi does. */
+  createGroupForPi?: boolean;
+}
+
+/** The name of the lab group made for a new PI. */
+function piGroupName(user: User): string {
+  return `${user.firstName} ${user.lastName}'s group`;
 }
 
 const usernamePattern = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,49}$/;
@@ -46,9 +54,15 @@ function validateNewUser(input: NewUser): void {
   if (input.apiKey !== undefined && !isWellFormedApiKey(input.apiKey)) {
     throw invalidField('apiKey', '[hidden]', 'apiKey must be 16–64 characters of A-Z, a-z, 0-9 and _');
   }
+  if (input.createGroupForPi && input.role !== 'ROLE_PI') {
+    throw invalidField('createGroupForPi', true, `createGroupForPi is for a user with role ROLE_PI, not ${input.role}`);
+  }
 }
 
-/** Creates a user with a home folder and a gallery folder; returns the user and their API key. */
+/**
+ * Creates a user with a home folder and a gallery folder, and with createGroupForPi their lab
+ * group; returns the user and their API key.
+ */
 export async function createUser(db: Kysely<DB>, apiKeys: ApiKeyHasher, input: NewUser): Promise<{ user: User; apiKey: string }> {
   validateNewUser(input);
   const apiKey = input.apiKey ?? generateApiKey();
@@ -79,6 +93,9 @@ export async function createUser(db: Kysely<DB>, apiKeys: ApiKeyHasher, input: N
       await setUserFolders(trx, userId, home, gallery);
       const user = await findUserById(trx, userId);
       if (!user) throw new Error(`User ${userId} vanished inside its own transaction`);
+      if (input.createGroupForPi) {
+        await createGroupWithin(trx, { displayName: piGroupName(user), members: [{ username: user.username, roleInGroup: 'PI' }] });
+      }
       return { user, apiKey };
     });
   } catch (error) {

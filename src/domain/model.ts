@@ -6,8 +6,9 @@ export const systemRoles: readonly SystemRole[] = ['ROLE_USER', 'ROLE_PI', 'ROLE
 export type GroupType = 'LAB_GROUP' | 'PROJECT_GROUP';
 export const groupTypes: readonly GroupType[] = ['LAB_GROUP', 'PROJECT_GROUP'];
 
-export type GroupRole = 'PI' | 'DEFAULT' | 'RS_LAB_ADMIN';
-export const groupRoles: readonly GroupRole[] = ['PI', 'DEFAULT', 'RS_LAB_ADMIN'];
+/** GROUP_OWNER is a project group's owner (RSpace's role); it oversees nobody's work. */
+export type GroupRole = 'PI' | 'DEFAULT' | 'RS_LAB_ADMIN' | 'GROUP_OWNER';
+export const groupRoles: readonly GroupRole[] = ['PI', 'DEFAULT', 'RS_LAB_ADMIN', 'GROUP_OWNER'];
 
 export type RecordKind = 'FOLDER' | 'NOTEBOOK' | 'DOCUMENT' | 'MEDIA';
 

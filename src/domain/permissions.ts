@@ -14,7 +14,10 @@ export function isSysadmin(user: User): boolean {
   return user.role === 'ROLE_SYSADMIN';
 }
 
-/** The lab groups in which the viewer may read every member's work. */
+/**
+ * The lab groups in which the viewer may read every member's work. A project group grants no
+ * such read, to its GROUP_OWNERs or anyone: the contract's read rule names lab groups alone.
+ */
 export function groupsOverseenBy(viewer: Viewer): Group[] {
   return viewer.groups.filter(
     (group) =>

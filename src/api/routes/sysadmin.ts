@@ -1,6 +1,6 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { unauthorized } from '../../domain/errors.js';
+import { invalidField, missingParameter, unauthorized } from '../../domain/errors.js';
 import { groupRoles, groupTypes, systemRoles, type User } from '../../domain/model.js';
 import { isSysadmin } from '../../domain/permissions.js';
 import { createGroup } from '../../content/groups.js';
@@ -8,7 +8,7 @@ import { createUser, enableUser } from '../../content/users.js';
 import { countUsers, listUsersPage } from '../../store/queries/users.js';
 import { viewerOf } from '../auth.js';
 import { page, pageLinks } from '../links.js';
-import { errorResponses, IdParams, PageQuery, paginated } from '../schemas.js';
+import { errors, IdParams, PageQuery, paginated } from '../schemas.js';
 import { userJson } from '../views.js';
 import { UserDetails } from './userDetails.js';
 import { GroupJson, groupJson } from './groups.js';
@@ -24,19 +24,29 @@ const NewUserBody = Type.Object({
   role: literals(systemRoles),
   affiliation: Type.Optional(Type.String()),
   apiKey: Type.Optional(Type.String()),
+  createGroupForPi: Type.Optional(Type.Boolean({ description: 'with role ROLE_PI: also create a lab group of which they are PI (default false)' })),
+});
+
+const NewGroupMember = Type.Object({
+  username: Type.String(),
+  roleInGroup: literals(groupRoles),
+  viewAll: Type.Optional(Type.Boolean({ description: 'extension: a lab admin who may read every member\'s work' })),
 });
 
 const NewGroupBody = Type.Object({
   displayName: Type.String(),
-  type: literals(groupTypes),
-  members: Type.Array(
-    Type.Object({
-      username: Type.String(),
-      roleInGroup: literals(groupRoles),
-      viewAll: Type.Optional(Type.Boolean({ description: 'extension: a lab admin who may read every member\'s work' })),
-    }),
-  ),
+  type: Type.Optional(literals(groupTypes)),
+  members: Type.Optional(Type.Array(NewGroupMember, { description: '1 to 20 members' })),
+  users: Type.Optional(Type.Array(NewGroupMember, { description: 'an alias of members, as in RSpace; send one of the two' })),
 });
+
+/** RSpace reads the members from `members` or `users`; given both, one would be silently dropped. */
+function membersOf(body: Static<typeof NewGroupBody>): Static<typeof NewGroupMember>[] {
+  if (body.members && body.users) throw invalidField('users', null, 'Send the members as members or as users (its alias), not both');
+  const members = body.members ?? body.users;
+  if (!members) throw missingParameter('members');
+  return members;
+}
 
 function requireSysadmin(request: FastifyRequest): void {
   const { user } = viewerOf(request);
@@ -56,9 +66,10 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/sysadmin/users',
     {
       schema: {
+        operationId: 'createUser',
         summary: 'Create a user (sysadmin); the answer carries the API key, shown this once',
         body: NewUserBody,
-        response: { 201: Type.Composite([UserDetails, Type.Object({ apiKey: Type.String() })]), ...errorResponses },
+        response: { 201: Type.Composite([UserDetails, Type.Object({ apiKey: Type.String() })]), ...errors(400, 401, 413, 415, 422, 429, 500) },
       },
     },
     async (request, reply) => {
@@ -71,9 +82,10 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/sysadmin/users',
     {
       schema: {
+        operationId: 'listUsers',
         summary: 'All users, a page at a time (sysadmin)',
         querystring: Type.Object(PageQuery),
-        response: { 200: paginated('users', UserDetails), ...errorResponses },
+        response: { 200: paginated('users', UserDetails), ...errors(400, 401, 429, 500) },
       },
     },
     async (request) => {
@@ -88,9 +100,11 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       `/sysadmin/users/:id/${action}`,
       {
         schema: {
+          operationId: `${action}User`,
           summary: `${action === 'enable' ? 'Enable' : 'Disable'} a user's account (sysadmin)`,
           params: IdParams,
-          response: { 200: UserDetails, ...errorResponses },
+          // Only disabling is refused with 422: nobody may disable their own account.
+          response: { 200: UserDetails, ...(action === 'enable' ? errors(400, 401, 404, 429, 500) : errors(400, 401, 404, 422, 429, 500)) },
         },
       },
       async (request) => details(await enableUser(app.store.db, viewerOf(request).user, request.params.id, action === 'enable')),
@@ -100,8 +114,17 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/sysadmin/groups',
     {
-      schema: { summary: 'Create a group (sysadmin); a lab group needs a PI', body: NewGroupBody, response: { 201: GroupJson, ...errorResponses } },
+      schema: {
+        operationId: 'createGroup',
+        summary: 'Create a group (sysadmin); a lab group (the default type) needs one PI',
+        body: NewGroupBody,
+        response: { 201: GroupJson, ...errors(400, 401, 413, 415, 422, 429, 500) },
+      },
     },
-    async (request, reply) => reply.code(201).send(groupJson(request, await createGroup(app.store.db, request.body))),
+    async (request, reply) => {
+      const { displayName, type } = request.body;
+      const group = await createGroup(app.store.db, { displayName, type, members: membersOf(request.body) });
+      return reply.code(201).send(groupJson(request, group));
+    },
   );
 };
