@@ -9,6 +9,7 @@ import { LocalBlobStore } from './blobs/localBlobStore.js';
 import { ExportService } from './jobs/exportService.js';
 import { openStore, type Store } from './store/db.js';
 import { closeThreads } from './threads/pool.js';
+import { version } from './version.js';
 
 export interface Server {
   app: FastifyInstance;
@@ -45,7 +46,12 @@ export async function startServer(config: Config, given?: Parts, logger?: Logger
   try {
     await exports.start();
     app = await buildApp({ config, ...parts, exports, logger: log });
-    const address = await app.listen({ port: config.port, host: config.host });
+    // Fastify's own line, the only one: it names each address a wildcard host listens on.
+    const address = await app.listen({
+      port: config.port,
+      host: config.host,
+      listenTextResolver: (at) => `elnport ${version} listening on ${at}`,
+    });
     const server = app;
     return {
       app: server,

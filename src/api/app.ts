@@ -1,6 +1,8 @@
+import { createRequire } from 'node:module';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Store } from '../store/db.js';
@@ -12,6 +14,7 @@ import { authentication } from './auth.js';
 import { registerCanonicalInput } from './canonicalInput.js';
 import { clientErrorHandler, registerConnectionErrors } from './connectionErrors.js';
 import { answerError, registerErrorHandling } from './errors.js';
+import { logSerializers, registerRequestIds, requestIdOf } from './requestIds.js';
 import { statusRoutes } from './routes/status.js';
 import { userDetailsRoutes } from './routes/userDetails.js';
 import { sysadminRoutes } from './routes/sysadmin.js';
@@ -45,7 +48,10 @@ export interface AppParts {
 export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const { timeouts } = parts.config;
   const app = Fastify({
-    ...(parts.logger ? { loggerInstance: parts.logger } : { logger: { level: parts.config.logLevel } }),
+    ...(parts.logger
+      ? { loggerInstance: parts.logger.child({}, { serializers: logSerializers }) }
+      : { logger: { level: parts.config.logLevel, serializers: logSerializers } }),
+    genReqId: requestIdOf,
     bodyLimit: 16 * 1024 * 1024,
     // Fastify turns Node's request deadline off unless given one, so a trickled body kept its
     // connection forever (issue 7); config.ts says why each deadline is what it is.
@@ -76,17 +82,12 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   app.decorate('blobs', parts.blobs);
   app.decorate('archives', parts.archives);
   app.decorate('exports', parts.exports);
+  registerRequestIds(app);
   registerErrorHandling(app);
   registerConnectionErrors(app);
   registerCanonicalInput(app);
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'elnport: RSpace API v1 export jobs and content', version },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'apiKey' } } },
-      security: [{ apiKey: [] }],
-    },
-  });
+  await registerApiDocument(app, parts.config);
   await app.register(multipart, {
     limits: { fileSize: parts.config.maxUploadBytes, files: 1, fields: 20, parts: 25 },
   });
@@ -108,4 +109,85 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   return app;
+}
+
+const { license } = createRequire(import.meta.url)('../../package.json') as { license: string };
+
+const apiDescription = `Gets a lab's work out of its electronic lab notebook: the RSpace ELN API v1, its export jobs and the \
+content they export. Operations need an API key, in the \`apiKey\` header or as a Bearer token; the health check, \
+which needs none, still refuses one that is wrong.
+
+Every refusal has the one error body. Besides the codes each operation lists, any request may be refused before it \
+reaches one: 400 when it is not valid HTTP/1.1 or has no Host header, 408 when it does not arrive in time, 413 or 415 \
+for a body that an operation without one does not take, 417 for an Expect other than 100-continue, 431 for headers \
+that are too large, 503 while the server shuts down.
+
+This document is served at /api/v1/openapi.json, and as a page to browse at /api/v1/docs.`;
+
+const tags = [
+  { name: 'status', description: 'Health check' },
+  { name: 'userDetails', description: 'The caller' },
+  { name: 'sysadmin', description: 'Users and groups, for sysadmins' },
+  { name: 'groups', description: 'Groups' },
+  { name: 'folders', description: 'Folders and notebooks' },
+  { name: 'documents', description: 'Documents' },
+  { name: 'files', description: 'Gallery files' },
+  { name: 'export', description: 'Export jobs and their archives' },
+  { name: 'jobs', description: 'Export jobs' },
+];
+
+/**
+ * The OpenAPI document, and the page that shows it at /api/v1/docs. The page and its assets are
+ * @fastify/swagger-ui's, served from this server with a CSP that lets them load nothing else.
+ */
+async function registerApiDocument(app: FastifyInstance, config: Config): Promise<void> {
+  const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }];
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'elnport: RSpace API v1 export jobs and content',
+        version,
+        description: apiDescription,
+        license: { name: license, url: `https://spdx.org/licenses/${license}.html` },
+      },
+      // Relative unless a public URL is configured, so that the document holds wherever it is served.
+      servers: [{ url: config.publicUrl ?? '/' }],
+      tags,
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'apiKey' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'the API key as a Bearer token' },
+        },
+      },
+      security,
+    },
+    // Tagged by the first segment of the path, which names the route file.
+    transform: ({ schema, url, route }) => ({
+      url,
+      schema: {
+        ...schema,
+        tags: [url.split('/')[3] ?? ''],
+        // An empty requirement lets a public route be called without a key.
+        ...(route.config?.public ? { security: [{}, ...security] } : {}),
+        // @fastify/swagger appends -head to a HEAD route's operationId, to tell it from a GET's when
+        // both come from one route; ours are declared on their own, and named.
+        ...(route.method === 'HEAD' && schema?.operationId ? { operationId: schema.operationId.replace(/-head$/, '') } : {}),
+      },
+    }),
+  });
+  const apiOrigin = config.publicUrl ? ` ${new URL(config.publicUrl).origin}` : '';
+  await app.register(async (docs) => {
+    // No key is needed to read the document, so none to read the page that shows it: this reaches
+    // every route the plugin adds, those of @fastify/static for its assets among them.
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await docs.register(swaggerUi, {
+      routePrefix: '/api/v1/docs',
+      theme: { title: 'elnport API' },
+      // Its logo is a data: image; "Try it out" calls the API, at the public URL when there is one.
+      staticCSP: `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'${apiOrigin}; `
+        + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    });
+  });
 }

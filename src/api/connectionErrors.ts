@@ -4,6 +4,7 @@ import type { ConnectionError, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { httpFailure, payloadTooLarge, type ElnportError } from '../domain/errors.js';
 import { errorBody } from './errors.js';
+import { requestIdHeader, requestIdOf } from './requestIds.js';
 
 /**
  * The refusals Node's HTTP server makes where Fastify has no reply to answer with (a request it
@@ -12,11 +13,12 @@ import { errorBody } from './errors.js';
  * body at all (issue 7, item 5); here each is one of the catalogue's errors in the contract's.
  */
 
-function rawAnswer(failure: ElnportError): string {
+function rawAnswer(failure: ElnportError, requestId: string): string {
   const body = JSON.stringify(errorBody(failure));
   return (
     `HTTP/1.1 ${failure.httpCode} ${STATUS_CODES[failure.httpCode]}\r\n` +
-    `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${requestIdHeader}: ${requestId}\r\n` +
+    `Connection: close\r\n\r\n${body}`
   );
 }
 
@@ -25,8 +27,8 @@ function rawAnswer(failure: ElnportError): string {
  * be read from the connection. An answer already begun on it is left alone, since bytes written
  * after its head would corrupt it (Node's own handler makes the same check).
  */
-function refuseOnSocket(socket: Socket, failure: ElnportError, response: ServerResponse | undefined): void {
-  if (socket.writable && !response?.headersSent) socket.write(rawAnswer(failure));
+function refuseOnSocket(socket: Socket, failure: ElnportError, response: ServerResponse | undefined, requestId: string): void {
+  if (socket.writable && !response?.headersSent) socket.write(rawAnswer(failure, requestId));
   socket.destroy();
 }
 
@@ -56,9 +58,11 @@ export function clientErrorHandler(config: Config) {
     // A reset connection has nobody to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const failure = parserFailure(error, config.timeouts);
-    this.log.info({ code: failure.internalCode, message: failure.message }, 'connection refused');
     // The answer in flight, if any; Node keeps it on the socket under this name.
-    refuseOnSocket(socket, failure, (socket as { _httpMessage?: ServerResponse })._httpMessage);
+    const response = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+    const reqId = requestIdOf(response?.req);
+    this.log.info({ reqId, code: failure.internalCode, message: failure.message }, 'connection refused');
+    refuseOnSocket(socket, failure, response, reqId);
   };
 }
 
@@ -70,13 +74,18 @@ export function registerConnectionErrors(app: FastifyInstance): void {
   app.server.on('request', (request, response) => {
     request.once('timeout', () => {
       const failure = httpFailure(408, `Nothing of the request arrived for ${timeouts.idleMs / 1000} s`);
-      refuseOnSocket(request.socket, failure, response);
+      refuseOnSocket(request.socket, failure, response, requestIdOf(request));
     });
   });
   // Node answers any expectation but 100-continue with a bare 417 unless someone listens.
   app.server.on('checkExpectation', (request, response) => {
     const body = JSON.stringify(errorBody(httpFailure(417, `Only "Expect: 100-continue" is understood, not "${request.headers.expect}"`)));
-    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    response.writeHead(417, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      [requestIdHeader]: requestIdOf(request),
+      connection: 'close',
+    });
     response.end(body);
   });
   // Node's own check answers with an empty body, so app.ts turns it off and this one answers.

@@ -11,6 +11,7 @@ import {
   typeMismatch,
   unreadableBody,
 } from '../domain/errors.js';
+import { redactedUrl, requestIdHeader } from './requestIds.js';
 import type { ErrorBodyType } from './schemas.js';
 
 export function errorBody(error: ElnportError): ErrorBodyType {
@@ -69,8 +70,11 @@ export function toElnportError(error: unknown, request: FastifyRequest): Elnport
   const e = error as FastifyError & { validationContext?: string; part?: unknown };
   if (e.validation) return fromValidation(e.validation as AjvIssue[], e.validationContext ?? 'body', request);
   switch (e.code) {
-    case 'FST_ERR_BAD_URL':
-      return invalidField('path', request.url, `The path is not valid percent-encoded UTF-8: ${request.url}`);
+    case 'FST_ERR_BAD_URL': {
+      // The message is logged: a key in the query string stays out of it.
+      const url = redactedUrl(request.url);
+      return invalidField('path', url, `The path is not valid percent-encoded UTF-8: ${url}`);
+    }
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -100,6 +104,8 @@ export function answerError(error: unknown, request: FastifyRequest, reply: Fast
   if (failure.httpCode >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: failure.internalCode, message: failure.message }, 'request refused');
   if (failure.retryAfterSeconds !== null) reply.header('Retry-After', failure.retryAfterSeconds);
+  // Fastify answers its routing failures without running the hooks (requestIds.ts sets it on the rest).
+  reply.header(requestIdHeader, request.id);
   return reply.code(failure.httpCode).type('application/json').send(errorBody(failure));
 }
 

@@ -19,15 +19,29 @@ export const ErrorBody = Type.Object(
 );
 export type ErrorBodyType = Static<typeof ErrorBody>;
 
-/** What every route answers when it fails, so the OpenAPI document lists the error shape. */
-export const errorResponses = {
-  400: ErrorBody,
-  401: ErrorBody,
-  404: ErrorBody,
-  422: ErrorBody,
-  429: ErrorBody,
-  500: ErrorBody,
-};
+/**
+ * What each refusal means, for the OpenAPI document: a route lists, with `errors(…)`, the codes it
+ * really answers, all with the one error body. Refusals any request may meet before it reaches a
+ * route (a malformed request line, a deadline passed, headers too large, the server closing) are
+ * in the document's description, not on every operation.
+ */
+const errorMeanings = {
+  400: 'A parameter, field or body that is missing, of the wrong type, invalid or unreadable',
+  401: 'No API key, an unknown or malformed one, a disabled account, or a caller who may not do this',
+  404: 'Nothing with that id, or nothing the caller may see: the two answer alike',
+  410: 'The export has expired and its archive was deleted',
+  413: 'The request or its file is larger than the server takes',
+  415: 'A body in a media type the operation does not take',
+  416: 'A Range outside the content; Content-Range gives its length',
+  422: 'Well formed, but not something that can be done',
+  429: 'Too many requests, or an export already running; Retry-After says when to try again',
+  500: 'An internal error; it has been logged',
+} as const;
+type ErrorCode = keyof typeof errorMeanings;
+
+export function errors<C extends ErrorCode>(...codes: C[]): Record<C, typeof ErrorBody> {
+  return Object.fromEntries(codes.map((code) => [code, Type.Object(ErrorBody.properties, { description: errorMeanings[code] })])) as Record<C, typeof ErrorBody>;
+}
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 

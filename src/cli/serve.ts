@@ -31,7 +31,6 @@ export function registerServe(program: Command): void {
         console.log(`Created the first sysadmin, "${first.user.username}", with API key ${first.apiKey} (shown once).`);
       }
       const server = await startServer(config, parts);
-      server.app.log.info(`elnport listening on ${server.url}`);
       if (demoKeys.length) printKeys(config.publicUrl ?? server.url, demoKeys);
       const stop = async (signal: string) => {
         server.app.log.info(`${signal}: shutting down`);

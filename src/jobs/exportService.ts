@@ -91,9 +91,14 @@ export class ExportService {
   }
 
   /** Queues an export; 429 while the owner has one unfinished (a unique index makes that race-free). */
-  async submit(viewer: Viewer, request: ExportRequest): Promise<ExportJob> {
+  async submit(viewer: Viewer, request: ExportRequest, requestId?: string): Promise<ExportJob> {
     try {
       const job = await insertExportJob(this.parts.db, viewer.user.id, request, isoNow());
+      // reqId as on the request's own lines, which tell who asked and how.
+      this.parts.log.info(
+        { jobId: job.id, user: viewer.user.username, format: request.format, scope: request.scope, reqId: requestId },
+        'export job queued',
+      );
       this.pool.notify();
       return job;
     } catch (error) {
@@ -109,6 +114,7 @@ export class ExportService {
   async cancelOrDelete(job: ExportJob): Promise<void> {
     if (job.status === 'STARTING' || job.status === 'STARTED') {
       if (await abandonJob(this.parts.db, job.id, 'Cancelled by its owner', isoNow())) {
+        this.parts.log.info({ jobId: job.id, was: job.status }, 'export job cancelled');
         this.pool.abort(job.id, new Cancelled('Cancelled by its owner'));
         return;
       }
@@ -123,6 +129,9 @@ export class ExportService {
 
   private async run(job: ExportJob, signal: AbortSignal): Promise<void> {
     const { db, config } = this.parts;
+    const began = Date.now();
+    // Once per claim: a job built again after a crash starts again, as its next attempt.
+    this.parts.log.info({ jobId: job.id, attempt: job.attempts }, 'export job started');
     const owner = await findUserById(db, job.ownerId);
     if (!owner) throw new ElnportError(500, 50001, `The user who asked for export ${job.id} no longer exists`);
     const viewer = await loadViewer(db, owner);
@@ -137,7 +146,7 @@ export class ExportService {
         .then((stillOurs) => {
           if (!stillOurs) this.pool.abort(job.id, new Cancelled('The job was cancelled or taken over'));
         })
-        .catch((error: unknown) => this.parts.log.warn({ err: error, job: job.id }, 'could not record progress'));
+        .catch((error: unknown) => this.parts.log.warn({ err: error, jobId: job.id }, 'could not record progress'));
     };
     const heartbeat = setInterval(store, heartbeatMs);
     try {
@@ -164,8 +173,16 @@ export class ExportService {
           throw error;
         },
       );
-      // Cancelled in the last moment: the archive must not outlive its job.
-      if (!completed) await this.parts.archives.delete(built.name);
+      if (completed) {
+        const { documents, folders, files, skipped } = built.counts;
+        this.parts.log.info(
+          { jobId: job.id, bytes: built.size, durationMs: Date.now() - began, records: documents + folders + files, skipped },
+          'export job completed',
+        );
+      } else {
+        // Cancelled in the last moment (and logged as such): the archive must not outlive its job.
+        await this.parts.archives.delete(built.name);
+      }
     } finally {
       clearInterval(heartbeat);
       await writing;
@@ -176,10 +193,13 @@ export class ExportService {
     if (signal.aborted && signal.reason instanceof Cancelled) return;
     if (signal.aborted && signal.reason instanceof Stopping) {
       await releaseJob(this.parts.db, job.id, this.workerId);
+      this.parts.log.info({ jobId: job.id }, 'export job given back to the queue: the server is stopping');
       return;
     }
-    const message = error instanceof ElnportError ? error.message : 'The export failed because of an internal error; it has been logged';
-    this.parts.log.error({ err: error, job: job.id }, 'export failed');
-    await failJob(this.parts.db, job.id, this.workerId, message, isoNow());
+    const expected = error instanceof ElnportError;
+    const message = expected ? error.message : 'The export failed because of an internal error; it has been logged';
+    // Logged before the job's row is touched, which may fail too, and whether or not the job is still this worker's.
+    if (!expected) this.parts.log.error({ err: error, jobId: job.id }, 'export job broke');
+    if (await failJob(this.parts.db, job.id, this.workerId, message, isoNow())) this.parts.log.info({ jobId: job.id, message }, 'export job failed');
   }
 }

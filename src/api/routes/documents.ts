@@ -13,7 +13,7 @@ import {
 } from '../../content/documents.js';
 import { viewerOf } from '../auth.js';
 import { page, pageLinks, selfLink, sortOrder } from '../links.js';
-import { errorResponses, IdParams, Links, OrderBy, PageQuery, paginated, UserSummary } from '../schemas.js';
+import { errors, IdParams, Links, OrderBy, PageQuery, paginated, UserSummary } from '../schemas.js';
 import { fileJson, userJson } from '../views.js';
 import { FileJson } from './files.js';
 
@@ -112,9 +112,10 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/documents',
     {
       schema: {
+        operationId: 'listDocuments',
         summary: 'Documents the caller may read; query searches names, tags and field text',
         querystring: Type.Object({ ...PageQuery, orderBy: OrderBy, query: Type.Optional(Type.String({ maxLength: 500 })) }),
-        response: { 200: paginated('documents', DocumentSummary), ...errorResponses },
+        response: { 200: paginated('documents', DocumentSummary), ...errors(400, 401, 429, 500) },
       },
     },
     async (request) => {
@@ -132,13 +133,22 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/documents',
-    { schema: { summary: 'Create a document', body: NewDocumentBody, response: { 201: DocumentJson, ...errorResponses } } },
+    {
+      schema: {
+        operationId: 'createDocument',
+        summary: 'Create a document',
+        body: NewDocumentBody,
+        response: { 201: DocumentJson, ...errors(400, 401, 404, 413, 415, 422, 429, 500) },
+      },
+    },
     async (request, reply) => reply.code(201).send(documentJson(request, await createDocument(db, viewerOf(request), request.body))),
   );
 
   app.get(
     '/documents/:id',
-    { schema: { summary: 'A document with its fields', params: IdParams, response: { 200: DocumentJson, ...errorResponses } } },
+    {
+      schema: { operationId: 'getDocument', summary: 'A document with its fields', params: IdParams, response: { 200: DocumentJson, ...errors(400, 401, 404, 429, 500) } },
+    },
     async (request) => documentJson(request, await getDocument(db, viewerOf(request), request.params.id)),
   );
 
@@ -146,10 +156,11 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/documents/:id',
     {
       schema: {
+        operationId: 'updateDocument',
         summary: 'Change a document: saved as a new version, the old one kept',
         params: IdParams,
         body: DocumentChangesBody,
-        response: { 200: DocumentJson, ...errorResponses },
+        response: { 200: DocumentJson, ...errors(400, 401, 404, 413, 415, 422, 429, 500) },
       },
     },
     async (request) => documentJson(request, await updateDocument(db, viewerOf(request), request.params.id, request.body)),
@@ -157,7 +168,9 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/documents/:id',
-    { schema: { summary: 'Delete a document', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      schema: { operationId: 'deleteDocument', summary: 'Delete a document', params: IdParams, response: { 204: Type.Null(), ...errors(400, 401, 404, 429, 500) } },
+    },
     async (request, reply) => {
       await deleteDocument(db, viewerOf(request), request.params.id);
       return reply.code(204).send(null);

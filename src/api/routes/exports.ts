@@ -11,7 +11,7 @@ import { retryAfterSeconds } from '../../jobs/exportService.js';
 import { findExportJobByArchive } from '../../store/queries/exportJobs.js';
 import { viewerOf } from '../auth.js';
 import { baseUrl } from '../links.js';
-import { errorResponses } from '../schemas.js';
+import { errors } from '../schemas.js';
 import { Binary } from './files.js';
 import { JobJson, jobJson } from './jobs.js';
 
@@ -98,23 +98,24 @@ async function exportRequest(
 export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Both path forms are validated alike (RSpace skips validation on the /{id} form).
   const formAndScope = { format: Type.String(), scope: Type.String() };
-  for (const [path, params] of [
-    ['/export/:format/:scope', Type.Object(formAndScope)],
-    ['/export/:format/:scope/:id', Type.Object({ ...formAndScope, id: Type.String() })],
+  for (const [path, operationId, params] of [
+    ['/export/:format/:scope', 'createExportJob', Type.Object(formAndScope)],
+    ['/export/:format/:scope/:id', 'createExportJobOf', Type.Object({ ...formAndScope, id: Type.String() })],
   ] as const) {
     app.post(
       path,
       {
         schema: {
+          operationId,
           summary: 'Start an export job (RSpace API v1); answers 202 with the job',
           params,
           querystring: ExportQuery,
-          response: { 202: JobJson, ...errorResponses },
+          response: { 202: JobJson, ...errors(400, 401, 404, 422, 429, 500) },
         },
       },
       async (request, reply) => {
         const viewer = viewerOf(request);
-        const job = await app.exports.submit(viewer, await exportRequest(request, viewer, request.params, request.query));
+        const job = await app.exports.submit(viewer, await exportRequest(request, viewer, request.params, request.query), request.id);
         const body = jobJson(request, job);
         return reply.code(202).header('Location', body._links[0]!.link).header('Retry-After', retryAfterSeconds(job.status)).send(body);
       },
@@ -163,11 +164,37 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return body ? reply.send(body) : reply.send();
   };
 
-  const downloadSchema = {
-    summary: 'Download a finished export (owner or sysadmin); single Range requests resume a download',
-    params: Type.Object({ name: Type.String() }),
-    response: { 200: Binary, 206: Binary, 410: errorResponses[404], ...errorResponses },
-  };
-  app.get('/export/:name', { schema: downloadSchema, exposeHeadRoute: false }, (request, reply) => send(request, reply, request.params.name, false));
-  app.head('/export/:name', { schema: { ...downloadSchema, response: errorResponses } }, (request, reply) => send(request, reply, request.params.name, true));
+  const params = Type.Object({ name: Type.String() });
+  const downloadErrors = errors(400, 401, 404, 410, 416, 422, 429, 500);
+  app.get(
+    '/export/:name',
+    {
+      schema: {
+        operationId: 'downloadExport',
+        summary: 'Download a finished export (owner or sysadmin); single Range requests resume a download',
+        params,
+        response: { 200: Binary, 206: Binary, ...downloadErrors },
+      },
+      exposeHeadRoute: false,
+    },
+    (request, reply) => send(request, reply, request.params.name, false),
+  );
+  app.head(
+    '/export/:name',
+    {
+      schema: {
+        operationId: 'headExport',
+        summary: "A finished export's headers (size, ETag, Accept-Ranges) without its bytes; a single Range is answered with 206",
+        params,
+        response: {
+          200: Type.Null({ description: 'The headers of the whole archive' }),
+          206: Type.Null({ description: 'The headers of the range asked for' }),
+          ...downloadErrors,
+        },
+      },
+      // @fastify/swagger leaves HEAD routes out of the document unless told.
+      config: { swagger: { exposeHeadRoute: true } },
+    },
+    (request, reply) => send(request, reply, request.params.name, true),
+  );
 };

@@ -7,7 +7,7 @@ import { contentRange, ifRangeMatches, parseByteRange } from '../../domain/byteR
 import { httpFailure, invalidField, missingParameter, payloadTooLarge, typeMismatch, unreadableBody } from '../../domain/errors.js';
 import { addGalleryFile, getGalleryFile } from '../../content/files.js';
 import { viewerOf } from '../auth.js';
-import { ErrorBody, errorResponses, IdParams, Links } from '../schemas.js';
+import { errors, IdParams, Links } from '../schemas.js';
 import { fileJson } from '../views.js';
 
 export const Binary = Type.Unsafe<Readable>({ type: 'string', format: 'binary' });
@@ -75,9 +75,10 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/files',
     {
       schema: {
+        operationId: 'uploadFile',
         summary: 'Upload a file to the gallery (multipart: file, folderId?, caption?)',
         consumes: ['multipart/form-data'],
-        response: { 201: FileJson, 413: errorResponses[400], ...errorResponses },
+        response: { 201: FileJson, ...errors(400, 401, 404, 413, 415, 422, 429, 500) },
       },
     },
     async (request, reply) => {
@@ -121,7 +122,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/files/:id',
-    { schema: { summary: "A gallery file's metadata", params: IdParams, response: { 200: FileJson, ...errorResponses } } },
+    { schema: { operationId: 'getFile', summary: "A gallery file's metadata", params: IdParams, response: { 200: FileJson, ...errors(400, 401, 404, 429, 500) } } },
     async (request) => {
       const { record, file } = await getGalleryFile(db, viewerOf(request), request.params.id);
       return fileJson(request, record, file);
@@ -132,9 +133,10 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/files/:id/file',
     {
       schema: {
+        operationId: 'downloadFile',
         summary: "A gallery file's bytes; a single Range is answered with 206",
         params: IdParams,
-        response: { 200: Binary, 206: Binary, 416: ErrorBody, ...errorResponses },
+        response: { 200: Binary, 206: Binary, ...errors(400, 401, 404, 416, 429, 500) },
       },
     },
     async (request, reply) => {

@@ -7,7 +7,7 @@ import { createFolder, deleteFolder, folderTree, getFolder } from '../../content
 import { findUsersByIds } from '../../store/queries/users.js';
 import { viewerOf } from '../auth.js';
 import { page, pageLinks, selfLink, sortOrder } from '../links.js';
-import { errorResponses, IdParams, Links, OrderBy, PageQuery, UserSummary } from '../schemas.js';
+import { errors, IdParams, Links, OrderBy, PageQuery, UserSummary } from '../schemas.js';
 import { folderJson, recordPath, userJson } from '../views.js';
 
 const FolderJson = Type.Object({
@@ -80,13 +80,14 @@ export const folderRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/folders',
     {
       schema: {
+        operationId: 'createFolder',
         summary: 'Create a folder, or a notebook with notebook: true',
         body: Type.Object({
           name: Type.String(),
           parentFolderId: Type.Optional(Type.Integer({ minimum: 1 })),
           notebook: Type.Optional(Type.Boolean()),
         }),
-        response: { 201: FolderJson, ...errorResponses },
+        response: { 201: FolderJson, ...errors(400, 401, 404, 413, 415, 422, 429, 500) },
       },
     },
     async (request, reply) => reply.code(201).send(folderJson(request, await createFolder(db, viewerOf(request), request.body))),
@@ -94,13 +95,20 @@ export const folderRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/folders/:id',
-    { schema: { summary: 'A folder or notebook', params: IdParams, response: { 200: FolderJson, ...errorResponses } } },
+    { schema: { operationId: 'getFolder', summary: 'A folder or notebook', params: IdParams, response: { 200: FolderJson, ...errors(400, 401, 404, 429, 500) } } },
     async (request) => folderJson(request, await getFolder(db, viewerOf(request), request.params.id)),
   );
 
   app.delete(
     '/folders/:id',
-    { schema: { summary: 'Delete a folder or notebook and everything in it', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      schema: {
+        operationId: 'deleteFolder',
+        summary: 'Delete a folder or notebook and everything in it',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors(400, 401, 404, 422, 429, 500) },
+      },
+    },
     async (request, reply) => {
       await deleteFolder(db, viewerOf(request), request.params.id);
       return reply.code(204).send(null);
@@ -123,12 +131,27 @@ export const folderRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/folders/tree',
-    { schema: { summary: "What the caller's home folder holds", querystring: TreeQuery, response: { 200: TreeJson, ...errorResponses } } },
+    {
+      schema: {
+        operationId: 'getHomeFolderTree',
+        summary: "What the caller's home folder holds",
+        querystring: TreeQuery,
+        response: { 200: TreeJson, ...errors(400, 401, 429, 500) },
+      },
+    },
     async (request) => tree(request, request.query),
   );
   app.get(
     '/folders/tree/:id',
-    { schema: { summary: 'What a folder or notebook holds', params: IdParams, querystring: TreeQuery, response: { 200: TreeJson, ...errorResponses } } },
+    {
+      schema: {
+        operationId: 'getFolderTree',
+        summary: 'What a folder or notebook holds',
+        params: IdParams,
+        querystring: TreeQuery,
+        response: { 200: TreeJson, ...errors(400, 401, 404, 429, 500) },
+      },
+    },
     async (request) => tree(request, request.query, request.params.id),
   );
 };

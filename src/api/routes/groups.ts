@@ -7,7 +7,7 @@ import { isSysadmin } from '../../domain/permissions.js';
 import { allGroups, findGroup } from '../../store/queries/groups.js';
 import { viewerOf } from '../auth.js';
 import { selfLink } from '../links.js';
-import { errorResponses, IdParams, Links } from '../schemas.js';
+import { errors, IdParams, Links } from '../schemas.js';
 
 export const GroupJson = Type.Object({
   id: Type.Integer(),
@@ -34,7 +34,9 @@ export function groupJson(request: FastifyRequest, group: Group) {
 export const groupRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/groups',
-    { schema: { summary: "The caller's groups (a sysadmin sees all)", response: { 200: Type.Array(GroupJson), ...errorResponses } } },
+    {
+      schema: { operationId: 'listGroups', summary: "The caller's groups (a sysadmin sees all)", response: { 200: Type.Array(GroupJson), ...errors(401, 429, 500) } },
+    },
     async (request) => {
       const viewer = viewerOf(request);
       const groups = isSysadmin(viewer.user) ? await allGroups(app.store.db) : viewer.groups;
@@ -44,7 +46,14 @@ export const groupRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/groups/:id',
-    { schema: { summary: 'One group, for its members and sysadmins', params: IdParams, response: { 200: GroupJson, ...errorResponses } } },
+    {
+      schema: {
+        operationId: 'getGroup',
+        summary: 'One group, for its members and sysadmins',
+        params: IdParams,
+        response: { 200: GroupJson, ...errors(400, 401, 404, 429, 500) },
+      },
+    },
     async (request) => {
       const viewer = viewerOf(request);
       const group = await findGroup(app.store.db, request.params.id);

@@ -7,7 +7,7 @@ import { countExportJobs, exportJobsPage, findExportJob } from '../../store/quer
 import { viewerOf } from '../auth.js';
 import { errorBody } from '../errors.js';
 import { apiUrl, page, pageLinks } from '../links.js';
-import { ErrorBody, errorResponses, IdParams, Links, PageQuery } from '../schemas.js';
+import { ErrorBody, errors, IdParams, Links, PageQuery } from '../schemas.js';
 
 const CompletedResult = Type.Object({
   checksum: Type.String(),
@@ -70,7 +70,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/jobs/:id',
-    { schema: { summary: 'The status of an export job', params: IdParams, response: { 200: JobJson, ...errorResponses } } },
+    { schema: { operationId: 'getJob', summary: 'The status of an export job', params: IdParams, response: { 200: JobJson, ...errors(400, 401, 404, 429, 500) } } },
     async (request, reply) => {
       const job = await ownJob(request, request.params.id);
       if (!isTerminal(job.status)) reply.header('Retry-After', retryAfterSeconds(job.status));
@@ -82,9 +82,13 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/jobs',
     {
       schema: {
+        operationId: 'listJobs',
         summary: "The caller's export jobs, newest first (extension)",
         querystring: Type.Object(PageQuery),
-        response: { 200: Type.Object({ totalHits: Type.Integer(), pageNumber: Type.Integer(), jobs: Type.Array(JobJson), _links: Links }), ...errorResponses },
+        response: {
+          200: Type.Object({ totalHits: Type.Integer(), pageNumber: Type.Integer(), jobs: Type.Array(JobJson), _links: Links }),
+          ...errors(400, 401, 429, 500),
+        },
       },
     },
     async (request) => {
@@ -97,7 +101,14 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete(
     '/jobs/:id',
-    { schema: { summary: 'Cancel an unfinished job, or delete a finished archive (extension)', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      schema: {
+        operationId: 'deleteJob',
+        summary: 'Cancel an unfinished job, or delete a finished archive (extension)',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors(400, 401, 404, 429, 500) },
+      },
+    },
     async (request, reply) => {
       await app.exports.cancelOrDelete(await ownJob(request, request.params.id));
       return reply.code(204).send(null);

@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { viewerOf } from '../auth.js';
-import { errorResponses, UserSummary } from '../schemas.js';
+import { errors, UserSummary } from '../schemas.js';
 import { userJson } from '../views.js';
 
 export const UserDetails = Type.Composite([
@@ -11,7 +11,7 @@ export const UserDetails = Type.Composite([
 export const userDetailsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/userDetails/whoami',
-    { schema: { summary: 'The caller', response: { 200: UserDetails, ...errorResponses } } },
+    { schema: { operationId: 'whoami', summary: 'The caller', response: { 200: UserDetails, ...errors(401, 429, 500) } } },
     async (request) => {
       const { user } = viewerOf(request);
       return { ...userJson(user), role: user.role, affiliation: user.affiliation, enabled: user.enabled };
