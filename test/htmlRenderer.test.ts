@@ -8,6 +8,7 @@ import { documentFolder, folderPage as folderPageName, mediaFolder } from '../sr
 import type { ExportDocument, ExportFieldFile, ExportFile, ExportFolder, ExportManifest } from '../src/domain/exportModel.js';
 import { sanitiserVersion, unknownSanitiserVersion } from '../src/domain/fieldContent.js';
 import { azIndexPage, documentPage, folderPage, indexPage, mediaPage, resources } from '../src/export/html/index.js';
+import { manifestText } from '../src/export/manifest.js';
 
 const sourceUrl = 'https://eln.example.org';
 const at = '2026-11-20T09:30:00.000Z';
@@ -100,6 +101,7 @@ function put(path: string, data: string | Buffer): void {
 }
 
 // The archive as the builder lays it out.
+put('manifest.txt', manifestText(manifest));
 for (const r of resources()) put(`resources/${r.name}`, r.data);
 for (const d of [...entries, summary, revision]) put(`${d.folder}/${d.folder}.html`, documentPage(d, manifest, d.parent === summary.parent ? project.pagePath : notebook.pagePath));
 put(`${loose.folder}/${loose.folder}.html`, documentPage(loose, manifest));
@@ -188,6 +190,49 @@ describe('HTML archive pages', () => {
     assert.ok(!read('index.html').includes(manifest.exportedBy));
     assert.ok(decode(read('index.html')).includes(`<td>${manifest.exportedBy}</td>`));
     assert.ok(!read('index.html').includes('Summary & results'));
+  });
+
+  it('shows the work first on the front page, then the export\'s facts in words', () => {
+    const html = read('index.html');
+    const position = (needle: string) => {
+      const i = html.indexOf(needle);
+      assert.ok(i >= 0, `index.html lacks ${needle}`);
+      return i;
+    };
+    const about = position('<h2>About this export</h2>');
+    for (const content of ['<h2>Folders and notebooks</h2>', `href="./${project.pagePath}"`, '<h2>Documents</h2>', `href="./${loose.folder}/`, '<h2>Files</h2>']) {
+      assert.ok(position(content) < about, `${content} comes before the facts`);
+    }
+    const facts = new Map(
+      [...html.slice(about).matchAll(/<tr><th scope="row">([^<]*)<\/th><td>(.*?)<\/td><\/tr>/g)].map((m) => [decode(m[1]!), decode(m[2]!)]),
+    );
+    assert.deepEqual([...facts.keys()], [
+      'Exported by', 'Exported on', 'Exported from', 'What was exported', 'Format', 'Documents exported', 'Folders and notebooks exported',
+      'Files exported', 'Records skipped', 'Earlier versions', 'Linked documents', 'Archive id', 'Made by',
+    ]);
+    assert.equal(facts.get('Exported by'), manifest.exportedBy);
+    assert.equal(facts.get('Exported on'), '2026-11-26');
+    assert.equal(facts.get('What was exported'), "One person's work");
+    assert.match(facts.get('Format')!, /^HTML/);
+    assert.match(facts.get('Records skipped')!, /^1 /);
+    assert.equal(facts.get('Linked documents'), 'Included up to 1 link away');
+    assert.equal(facts.get('Made by'), 'elnport 0.1.0');
+    for (const key of ['RSPace application version', 'archiveId', 'archiveSource', 'exportDate', 'recordsSkipped', 'maxLinkLevel', 'includeRevisionHistory', 'USER']) {
+      assert.ok(!html.includes(key), `index.html shows the key ${key}`);
+    }
+    assert.ok(html.includes('<a href="manifest.txt">'), 'programs are pointed at manifest.txt, which keeps the keys');
+    const changedSince = indexPage({ ...manifest, modifiedSince: at }, { folders: [], documents: [], files: [] });
+    assert.ok(changedSince.includes(`<th scope="row">Changed since</th><td><time datetime="${at}">2026-11-20 09:30 UTC</time></td>`));
+  });
+
+  it('shows an owner one way on every page', () => {
+    const ownerCell = (page: string) => /<tr><th scope="row">Owner<\/th><td>(.*?)<\/td><\/tr>/.exec(read(page))?.[1];
+    const documentPages = [...entries, summary, revision, loose].map((d) => `${d.folder}/${d.folder}.html`);
+    for (const page of documentPages) assert.equal(ownerCell(page), 'Alice &#60;Smith&#62; <span class="muted">(alice)</span>', page);
+    // Folders and files carry only their owner's username, which is then shown alone.
+    for (const page of [project.pagePath, notebook.pagePath, `${gel.folder}/${gel.folder}.html`]) assert.equal(ownerCell(page), 'alice', page);
+    const nameless = documentPage({ ...day1, owner: { username: 'bob', fullName: ' ' } }, manifest);
+    assert.ok(nameless.includes('<th scope="row">Owner</th><td>bob</td>'), 'no empty name before the username');
   });
 
   it('points links out of the archive at the source server', () => {

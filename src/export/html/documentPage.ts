@@ -3,16 +3,10 @@ import { displayName, pathHref, text } from './escape.js';
 import { fieldContentHtml } from './fieldContent.js';
 import { formatSize, isInlineImage } from './format.js';
 import { pageShell } from './layout.js';
-import { icon, link, metaTable, time } from './parts.js';
+import { icon, link, metaTable, owner, time } from './parts.js';
 
 /** Every document folder, kept versions included, sits directly under the top folder. */
 const root = '../';
-
-function owner(doc: ExportDocument): string {
-  const { fullName, username } = doc.owner;
-  if (!fullName.trim()) return text(username);
-  return username ? `${text(fullName)} <span class="muted">(${text(username)})</span>` : text(fullName);
-}
 
 function parentCell(doc: ExportDocument, manifest: ExportManifest, parentPagePath: string | undefined): string {
   const parent = doc.parent;
@@ -99,7 +93,7 @@ ${metaTable([
   ['Form', text(doc.form.name)],
   ['Created', time(doc.created)],
   ['Last modified', time(doc.modified)],
-  ['Owner', owner(doc)],
+  ['Owner', owner(doc.owner)],
   ['Folder', parentCell(doc, manifest, parentPagePath)],
   ['Tags', tags(doc)],
   ...(doc.otherVersions.length ? [['Other versions', versions(doc)] as [string, string]] : []),

@@ -2,7 +2,7 @@ import type { ExportFolder, ExportFolderPage, ExportManifest } from '../../domai
 import { displayName, pathHref, text } from './escape.js';
 import { pageShell } from './layout.js';
 import { documentItem, folderGlobalId, folderIcon, folderItem } from './listing.js';
-import { link, metaTable, time } from './parts.js';
+import { link, metaTable, owner, time } from './parts.js';
 
 export type FolderParent = Pick<ExportFolder, 'name' | 'kind' | 'pagePath'>;
 
@@ -39,7 +39,7 @@ export function folderPage(page: ExportFolderPage, manifest: ExportManifest, par
 <p class="subtitle">${notebook ? 'Notebook' : 'Folder'} ${globalId}</p>
 ${metaTable([
   ['Global id', globalId],
-  ['Owner', text(folder.ownerUsername)],
+  ['Owner', owner({ username: folder.ownerUsername })],
   ['Created', time(folder.created)],
   ['Last modified', time(folder.modified)],
   ['In folder', parent ? parentLink(parent, folderIcon(parent)) : '<span class="muted">None in this export</span>'],

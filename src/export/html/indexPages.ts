@@ -1,9 +1,8 @@
 import type { ExportFile, ExportFolder, ExportManifest } from '../../domain/exportModel.js';
-import { manifestText } from '../manifest.js';
 import { displayName, text } from './escape.js';
 import { pageShell } from './layout.js';
 import { documentItem, fileItem, folderItem } from './listing.js';
-import { icon, iconNames, link, type IconName } from './parts.js';
+import { icon, iconNames, link, metaTable, time, type IconName } from './parts.js';
 
 export interface TopLevel {
   folders: ExportFolder[];
@@ -18,13 +17,36 @@ export interface AzItem {
   globalId: string;
 }
 
-/** The same keys, values and order as manifest.txt, so the page and the file never disagree. */
-function manifestTable(manifest: ExportManifest): string {
-  const rows = manifestText(manifest).trimEnd().split('\n').map((line) => {
-    const colon = line.indexOf(':');
-    return `<tr><th scope="row">${text(line.slice(0, colon))}</th><td>${text(line.slice(colon + 1))}</td></tr>`;
-  });
-  return `<table class="manifest">\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
+const scopes: Record<ExportManifest['scope'], string> = {
+  USER: "One person's work",
+  GROUP: "A group's work",
+  SELECTION: 'Records chosen one by one',
+};
+
+const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+/**
+ * What manifest.txt says, in words for the person reading the page; its keys are for programs,
+ * and the page points them there.
+ */
+function facts(m: ExportManifest): string {
+  const rows: [string, string][] = [
+    ['Exported by', text(m.exportedBy)],
+    ['Exported on', text(m.exportDate)],
+    ['Exported from', text(m.sourceUrl)],
+    ['What was exported', scopes[m.scope]],
+    ['Format', 'HTML: pages to read in any web browser, offline'],
+    ['Documents exported', String(m.counts.documents)],
+    ['Folders and notebooks exported', String(m.counts.folders)],
+    ['Files exported', String(m.counts.files)],
+    ['Records skipped', `${m.counts.skipped} <span class="muted">(deleted, or not readable by whoever exported)</span>`],
+    ['Earlier versions', m.includeRevisionHistory ? 'Included, each on a page of its own' : 'Not included'],
+    ['Linked documents', m.maxLinkLevel > 0 ? `Included up to ${plural(m.maxLinkLevel, 'link')} away` : 'Not included unless exported themselves'],
+    ...(m.modifiedSince ? [['Changed since', time(m.modifiedSince)] as [string, string]] : []),
+    ['Archive id', `<code>${text(m.archiveId)}</code>`],
+    ['Made by', `elnport ${text(m.appVersion)}`],
+  ];
+  return `${metaTable(rows)}\n<p class="muted">The same facts for programs to read: ${link('manifest.txt', 'manifest.txt')}.</p>`;
 }
 
 function section(title: string, items: string[]): string {
@@ -37,14 +59,15 @@ export function indexPage(manifest: ExportManifest, top: TopLevel): string {
     section('Documents', top.documents.map(documentItem)),
     section('Files', top.files.map(fileItem)),
   ].filter(Boolean);
+  // The work comes first: that is what a reader opens the archive for.
   const body = `<h1>Export from ${text(manifest.sourceUrl)}</h1>
 <p class="subtitle">Exported by ${text(manifest.exportedBy)} on ${text(manifest.exportDate)}</p>
-<section>
-<h2>About this export</h2>
-${manifestTable(manifest)}
-</section>
 ${contents.join('\n') || '<p class="muted">This export holds no records.</p>'}
-<p>${link('a-zIndex.html', 'Every item in the export, A–Z')}</p>`;
+<p>${link('a-zIndex.html', 'Every item in the export, A–Z')}</p>
+<section class="about">
+<h2>About this export</h2>
+${facts(manifest)}
+</section>`;
   return pageShell(manifest, { title: `Export ${manifest.exportDate} from ${manifest.sourceUrl}`, root: '', body });
 }
 

@@ -48,7 +48,7 @@ export function pageShell(manifest: ExportManifest, { title, root, nav, body }: 
 ${body}
 </main>
 <footer class="site">
-Exported from ${text(manifest.sourceUrl)} by ${text(manifest.exportedBy)} on ${text(manifest.exportDate)} with elnport ${text(manifest.appVersion)}.
+Exported from ${text(manifest.sourceUrl)} by ${text(manifest.exportedBy)} on ${text(manifest.exportDate)}. Made by elnport ${text(manifest.appVersion)}.
 </footer>
 </body>
 </html>

@@ -2,7 +2,7 @@ import type { ExportFile, ExportManifest } from '../../domain/exportModel.js';
 import { displayName, pathHref, text } from './escape.js';
 import { formatSize, isInlineImage } from './format.js';
 import { pageShell } from './layout.js';
-import { icon, link, metaTable, time } from './parts.js';
+import { icon, link, metaTable, owner, time } from './parts.js';
 
 /** The page beside a gallery file in its `media_` folder; the file's bytes are its sibling. */
 export function mediaPage(file: ExportFile, manifest: ExportManifest): string {
@@ -26,7 +26,7 @@ ${metaTable([
   ['Version', String(file.version)],
   ['Created', time(file.created)],
   ['Last modified', time(file.modified)],
-  ['Owner', text(file.ownerUsername)],
+  ['Owner', owner({ username: file.ownerUsername })],
 ])}
 </article>`;
   return pageShell(manifest, { title: name, root: '../', body });

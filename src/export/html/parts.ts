@@ -19,6 +19,15 @@ export function metaTable(rows: [label: string, valueHtml: string][]): string {
   return `<table class="meta">\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
+/**
+ * An owner, the same on every page: "First Last (username)", or the username alone when that is
+ * all a record carries.
+ */
+export function owner({ username, fullName = '' }: { username: string; fullName?: string }): string {
+  if (!fullName.trim()) return text(username);
+  return username ? `${text(fullName)} <span class="muted">(${text(username)})</span>` : text(fullName);
+}
+
 export function link(href: string, labelHtml: string): string {
   return `<a href="${text(href)}">${labelHtml}</a>`;
 }
