@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { useLab, type Account, type Lab } from './support/lab.js';
 import { checkZip, entries } from './support/archives.js';
 
@@ -15,6 +15,15 @@ import { checkZip, entries } from './support/archives.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const indexName = 'elnport-backups.json';
+
+const made: string[] = [];
+after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function freshDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-backups-'));
+  made.push(dir);
+  return dir;
+}
 
 interface Run {
   code: number | null;
@@ -36,7 +45,10 @@ async function backup(args: string[], env: Record<string, string> = {}): Promise
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // A command that never exits (as --dest /proc/… once did) fails its test instead of hanging it.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
   const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
   let json: unknown = null;
   try {
     json = JSON.parse(stdout);
@@ -96,7 +108,7 @@ describe('elnport backup', () => {
       beta: await createDocument(lab(), alice, 'Beta', '<p>second</p>'),
       gamma: await createDocument(lab(), alice, 'Gamma', '<p>third</p>'),
     };
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-backups-'));
+    dir = freshDir();
   });
 
   const asAlice = () => ['--url', lab().url, '--api-key', alice.key];
@@ -192,7 +204,7 @@ describe('elnport backup', () => {
     const carol = await lab().createUser('carol');
     const fileId = await upload(lab(), carol, 'lost.bin', Buffer.from('gone soon'));
     await createDocument(lab(), carol, 'Shows a lost file', `<fileId=${fileId}>`);
-    const carolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-backups-'));
+    const carolDir = freshDir();
     const args = ['--dest', carolDir, '--keep', '1', '--url', lab().url, '--api-key', carol.key];
     const first = await backup(args);
     assert.equal(first.code, 0, explain(first));
@@ -209,7 +221,7 @@ describe('elnport backup', () => {
   });
 
   it('answers exit 2 for bad usage, before touching the server or the directory', async () => {
-    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-backups-'));
+    const empty = freshDir();
     for (const args of [
       ['--dest', empty, '--keep', '0', ...asAlice()],
       ['--dest', empty, '--scope', 'selection', ...asAlice()],
@@ -220,5 +232,57 @@ describe('elnport backup', () => {
       assert.equal(run.code, 2, `${args.join(' ')}: ${explain(run)}`);
     }
     assert.deepEqual(fs.readdirSync(empty), []);
+  });
+
+  it('answers exit 2 at once for a --dest that cannot hold the backups, and creates nothing', async () => {
+    const parent = freshDir();
+    const file = path.join(parent, 'a-file');
+    fs.writeFileSync(file, 'not a directory');
+    const cases: [string, RegExp][] = [
+      // Node's recursive mkdir never returns under /proc.
+      ['/proc/nope', /--dest \/proc\/nope: is on the proc filesystem, which holds no files/],
+      ['/proc/nope/deeper', /is on the proc filesystem/],
+      [file, /: is a file, not a directory/],
+      [path.join(file, 'below'), new RegExp(`${file} is a file, not a directory`)],
+      // sysfs refuses new files even to root, for whom access(2) says it is writable.
+      ['/sys/kernel', /--dest \/sys\/kernel: a file cannot be written there \(EACCES\)/],
+    ];
+    if (process.getuid?.() !== 0) {
+      // For root a read-only mode is no obstacle; for anyone else it is one.
+      const readOnly = path.join(parent, 'read-only');
+      fs.mkdirSync(readOnly, { mode: 0o555 });
+      cases.push([readOnly, /a file cannot be written there \(EACCES\)/]);
+    }
+    for (const [dest, complaint] of cases) {
+      const started = Date.now();
+      const run = await backup(['--dest', dest, '--json', ...asAlice()]);
+      assert.equal(run.code, 2, `${dest}: ${explain(run)}`);
+      assert.ok(Date.now() - started < 30_000, `${dest}: at once, not after ${Date.now() - started} ms`);
+      assert.match(run.stderr, complaint);
+      assert.equal(run.json.ok, false);
+      assert.equal(run.json.exitCode, 2);
+    }
+    assert.equal(fs.readFileSync(file, 'utf8'), 'not a directory');
+    assert.deepEqual(fs.readdirSync(parent).sort(), ['a-file', ...(process.getuid?.() === 0 ? [] : ['read-only'])]);
+  });
+
+  it('--quiet prints nothing at all when the backup works, and does not go with --json', async () => {
+    const quietDir = path.join(freshDir(), 'made', 'for', 'cron');
+    const run = await backup(['--dest', quietDir, '--quiet', ...asAlice()]);
+    assert.equal(run.code, 0, explain(run));
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr, '');
+    const [entry] = readIndex(quietDir).backups;
+    checkZip(path.join(quietDir, entry.file));
+
+    const failed = await backup(['--dest', quietDir, '--quiet', '--url', lab().url, '--api-key', 'not_a_key_of_anybody_0123']);
+    assert.equal(failed.code, 3, explain(failed));
+    assert.equal(failed.stdout, '');
+    assert.match(failed.stderr, /^elnport backup: .+/, 'errors are still reported');
+
+    const both = await backup(['--dest', quietDir, '--quiet', '--json', ...asAlice()]);
+    assert.equal(both.code, 2, explain(both));
+    assert.match(both.stderr, /'--json' cannot be used with option '--quiet'/);
+    assert.equal(readIndex(quietDir).backups.length, 1);
   });
 });

@@ -21,7 +21,8 @@ function environment(dataDir: string, port: number): NodeJS.ProcessEnv {
   for (const [name, value] of Object.entries(process.env)) {
     if (!/^(ELNPORT_|DATABASE_URL$|PORT$|HOST$|LOG_LEVEL$)/.test(name)) env[name] = value;
   }
-  return { ...env, ELNPORT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  // create-user takes a password only from here, from stdin or from a terminal (test/admin.test.ts).
+  return { ...env, ELNPORT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ELNPORT_ADMIN_PASSWORD: 'a password for the tests' };
 }
 
 function launch(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -147,8 +148,8 @@ describe('the elnport command', () => {
   let sysadminKey: string;
   const admin = (...args: string[]) => run(['admin', ...args], site.env);
 
-  it('admin create-user, on a fresh install, prints the key', async () => {
-    const outcome = await admin('create-user', '--username', 'alice', '--email', 'alice@lab.org', '--first-name', 'Alice', '--last-name', 'Smith', '--role', 'ROLE_PI');
+  it('admin create-user --init, on a fresh install, prints the key', async () => {
+    const outcome = await admin('create-user', '--init', '--username', 'alice', '--email', 'alice@lab.org', '--first-name', 'Alice', '--last-name', 'Smith', '--role', 'ROLE_PI');
     aliceKey = printedKey(outcome, new RegExp(`^Created user alice \\(id \\d+\\); API key: (${keyPattern.source})$`, 'm'));
   });
 
@@ -236,14 +237,14 @@ describe('the elnport command', () => {
     );
   });
 
-  it('admin create-group refuses a PI without ROLE_PI, a bad role and an unknown user', async () => {
-    for (const [member, complaint] of [
-      ['bob:PI', /bob.*ROLE_PI/],
-      ['bob:BOSS', /role must be one of PI, DEFAULT, RS_LAB_ADMIN/],
-      ['ghost:PI', /No such user: ghost/],
+  it('admin create-group refuses a PI without ROLE_PI and an unknown user (exit 1), and a bad role (usage, exit 2)', async () => {
+    for (const [member, complaint, code] of [
+      ['bob:PI', /bob.*ROLE_PI/, 1],
+      ['bob:BOSS', /role must be one of PI, DEFAULT, RS_LAB_ADMIN/, 2],
+      ['ghost:PI', /No such user: ghost/, 1],
     ] as const) {
       const outcome = await admin('create-group', '--name', 'Bad lab', '--member', member);
-      assert.equal(outcome.code, 1, outcome.stdout);
+      assert.equal(outcome.code, code, outcome.stderr);
       assert.match(outcome.stderr, complaint);
     }
     const r = await fetch(`http://127.0.0.1:${site.port}/api/v1/groups`, { headers: { apiKey: sysadminKey } });
@@ -317,7 +318,7 @@ describe('elnport serve --demo, on a database that already holds users', () => {
   const site = useSite();
 
   it('adds no demo lab but still shows the first sysadmin key, once', async () => {
-    const made = await run(['admin', 'create-user', '--username', 'zoe', '--email', 'zoe@lab.org', '--first-name', 'Zoe', '--last-name', 'Ng'], site.env);
+    const made = await run(['admin', 'create-user', '--init', '--username', 'zoe', '--email', 'zoe@lab.org', '--first-name', 'Zoe', '--last-name', 'Ng'], site.env);
     assert.equal(made.code, 0, made.stderr);
     site.server = await serve(['--demo'], site.env);
     const key = (await site.server.printed(new RegExp(`with API key (${keyPattern.source}) \\(shown once\\)`), 'printing the sysadmin key'))[1]!;
@@ -335,7 +336,7 @@ describe('ELNPORT_API_KEY_SECRET, and what losing it means', () => {
   const withSecret = (value: string) => ({ ...site.env, ELNPORT_API_KEY_SECRET: value });
 
   it('admin and serve given the same secret agree on keys, and no secret file is written', async () => {
-    const made = await run(['admin', 'create-user', '--username', 'yan', '--email', 'yan@lab.org', '--first-name', 'Yan', '--last-name', 'Li'], withSecret(secret));
+    const made = await run(['admin', 'create-user', '--init', '--username', 'yan', '--email', 'yan@lab.org', '--first-name', 'Yan', '--last-name', 'Li'], withSecret(secret));
     const key = printedKey(made, /API key: (\S+)$/m);
     site.server = await serve([], withSecret(secret));
     assert.equal((await whoami(site.port, key)).body.username, 'yan');

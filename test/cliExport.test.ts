@@ -133,6 +133,8 @@ describe('elnport export', () => {
 
   it('exits 2 for usage errors, before asking the server anything', async () => {
     const before = proxy.requests.length;
+    const aFile = path.join(freshDir(), 'a-file');
+    fs.writeFileSync(aFile, 'not a directory');
     const cases: [string[], RegExp][] = [
       [['--format', 'pdf', '--scope', 'user'], /argument 'pdf' is invalid\. Allowed choices are html, xml/],
       [['--format', 'html'], /required option '--scope <scope>' not specified/],
@@ -140,7 +142,12 @@ describe('elnport export', () => {
       [['--format', 'html', '--scope', 'selection'], /--scope selection needs --select/],
       [['--format', 'html', '--scope', 'user', '--select', '1,2'], /--select goes with --scope selection/],
       [['--format', 'html', '--scope', 'user', '--modified-since', 'yesterday'], /ISO-8601/],
-      [['--format', 'html', '--scope', 'user', '--out', '/no/such/dir/x.zip'], /there is no directory/],
+      [['--format', 'html', '--scope', 'user', '--out', '/no/such/dir/x.zip'], /--out \/no\/such\/dir: no such directory/],
+      [['--format', 'html', '--scope', 'user', '--out', '/proc/nope.zip'], /--out \/proc: is on the proc filesystem/],
+      [['--format', 'html', '--scope', 'user', '--out', path.join(aFile, 'x.zip')], /: is a file, not a directory/],
+      // sysfs refuses new files even to root, for whom access(2) says it is writable.
+      [['--format', 'html', '--scope', 'user', '--out', '/sys/kernel/x.zip'], /--out \/sys\/kernel: a file cannot be written there \(EACCES\)/],
+      [['--format', 'html', '--scope', 'user', '--json', '--quiet'], /'--json' cannot be used with option '--quiet'/],
     ];
     for (const [args, complaint] of cases) {
       const outcome = await run([...args, ...as(alice, proxy.url)]);
@@ -152,6 +159,39 @@ describe('elnport export', () => {
     assertExit(missing, 2);
     assert.match(missing.stderr, /give --url or set RSPACE_URL/);
     assert.equal(proxy.requests.length, before, 'no request reached the server');
+  });
+
+  it('refuses to overwrite a file at --out without --force, before any export starts', async () => {
+    const dir = freshDir();
+    const out = path.join(dir, 'backup.zip');
+    fs.writeFileSync(out, 'last week');
+    const before = proxy.requests.length;
+    const refused = await run(['--format', 'html', '--scope', 'user', '--out', out, ...as(alice, proxy.url)]);
+    assertExit(refused, 2);
+    assert.match(refused.stderr, new RegExp(`^elnport: --out ${out} already exists; give --force to overwrite it$`, 'm'));
+    assert.equal(proxy.requests.length, before, 'no export job was started');
+    assert.equal(fs.readFileSync(out, 'utf8'), 'last week');
+
+    const forced = await run(['--format', 'html', '--scope', 'user', '--out', out, '--force', ...as(alice)]);
+    assertExit(forced, 0);
+    checkZip(out);
+    assert.deepEqual(fs.readdirSync(dir), ['backup.zip']);
+  });
+
+  it('--quiet prints nothing when the export works, and still reports a failure', async () => {
+    const dir = freshDir();
+    const quiet = await run(['--format', 'xml', '--scope', 'user', '--out', dir, '--quiet', ...as(alice)]);
+    assertExit(quiet, 0);
+    assert.equal(quiet.stdout, '');
+    assert.equal(quiet.stderr, '');
+    const [name] = fs.readdirSync(dir);
+    assert.ok(name, 'the archive was saved');
+    checkZip(path.join(dir, name));
+
+    const wrong = await run(['--format', 'xml', '--scope', 'user', '--out', dir, '--quiet', '--url', lab().url, '--api-key', 'not_a_real_key_0123456789']);
+    assertExit(wrong, 3);
+    assert.equal(wrong.stdout, '');
+    assert.match(wrong.stderr, /^elnport: .+$/m);
   });
 
   it('exits 4 for a corrupted download and leaves nothing at --out', async () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ElnClient } from '../client/index.js';
-import { CommandFailure, connection, exitCodeFor, exitCodes, jobFailureMessage, usageErrorsExit2, wholeNumber } from './clientCommand.js';
+import { CommandFailure, connection, exitCodeFor, exitCodes, jobFailureMessage, usableDirectory, usageConventions, wholeNumber } from './clientCommand.js';
 import {
   addBackup,
   archiveName,
@@ -30,6 +30,7 @@ interface BackupOptions {
   url?: string;
   apiKey?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 function readIndex(file: string): BackupIndex {
@@ -86,13 +87,7 @@ interface Outcome {
 async function backup(o: BackupOptions, log: (line: string) => void): Promise<Outcome> {
   const { baseUrl: server, apiKey } = connection(o);
 
-  const dir = path.resolve(o.dest);
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch (error) {
-    throw new CommandFailure(`--dest ${dir} is not a writable directory: ${(error as Error).message}`, exitCodes.usage);
-  }
+  const dir = usableDirectory('--dest', o.dest, true);
   const index = readIndex(path.join(dir, indexFileName));
 
   const client = new ElnClient({ baseUrl: server, apiKey });
@@ -185,7 +180,7 @@ async function backup(o: BackupOptions, log: (line: string) => void): Promise<Ou
 }
 
 export function registerBackup(program: Command): void {
-  usageErrorsExit2(program.command('backup'))
+  usageConventions(program.command('backup'))
     .description('make one verified backup archive in a directory and record it in the directory\'s index (for cron or a systemd timer)')
     .requiredOption('--dest <dir>', 'directory for the archives and their index, elnport-backups.json')
     .addOption(new Option('--format <format>', 'archive format').choices(['xml', 'html']).default('xml'))
@@ -195,7 +190,9 @@ export function registerBackup(program: Command): void {
     .option('--incremental', 'only records modified since the last backup of the same kind in the directory')
     .option('--url <url>', 'server root URL (default: $RSPACE_URL)')
     .option('--api-key <key>', 'API key (default: $RSPACE_API_KEY; the environment keeps it out of `ps`)')
-    .option('--json', 'print the outcome as JSON on stdout')
+    .addOption(new Option('--json', 'print the outcome as JSON on stdout; progress still goes to stderr (not with --quiet)').conflicts('quiet'))
+    // cron mails whatever a job prints: a backup that worked should say nothing.
+    .option('--quiet', 'for cron: nothing on stdout, and only errors and warnings on stderr')
     .addHelpText(
       'after',
       '\nExit codes: 0 backed up and verified; 1 the export job failed or was abandoned; 2 usage (bad options,\n' +
@@ -203,13 +200,13 @@ export function registerBackup(program: Command): void {
         'storage failure. On any failure nothing new is left in the directory and the index is unchanged.',
     )
     .action(async (o: BackupOptions) => {
-      const log = (line: string) => console.error(`elnport backup: ${line}`);
+      const report = (line: string) => console.error(`elnport backup: ${line}`);
       try {
-        const outcome = await backup(o, log);
-        for (const warning of outcome.warnings) log(`warning: ${warning}`);
+        const outcome = await backup(o, o.quiet ? () => undefined : report);
+        for (const warning of outcome.warnings) report(`warning: ${warning}`);
         if (o.json) {
           console.log(JSON.stringify({ ok: true, archive: outcome.archive, backup: outcome.entry, removed: outcome.removed, warnings: outcome.warnings }));
-        } else {
+        } else if (!o.quiet) {
           const e = outcome.entry;
           console.log(`${outcome.archive}: verified, ${e.size} bytes, CRC32 ${e.crc32}, sha256 ${e.sha256}`);
         }
@@ -217,7 +214,7 @@ export function registerBackup(program: Command): void {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = exitCodeFor(error);
-        log(message);
+        report(message);
         if (o.json) console.log(JSON.stringify({ ok: false, exitCode: code, error: message, job: error instanceof CommandFailure ? error.job : null }));
         process.exitCode = code;
       }

@@ -1,4 +1,7 @@
-import { InvalidArgumentError, type Command, type CommanderError } from 'commander';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Help, InvalidArgumentError, type Command, type CommanderError, type Option } from 'commander';
 import { ClientError, type Job } from '../client/index.js';
 
 /**
@@ -74,7 +77,64 @@ export function jobFailureMessage(job: Job): string {
     : `Export job ${job.id} was ABANDONED (cancelled, or it could not proceed)${message ? `: ${message}` : ''}`;
 }
 
-/** Commander ends a usage error with exit code 1, which here means a failed job. */
-export function usageErrorsExit2(command: Command): Command {
-  return command.exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : exitCodes.usage));
+/**
+ * Commander ends a usage error with exit code 1, which here means a failed job; and its help does
+ * not say which options must be given. Subcommands made afterwards inherit both.
+ */
+export function usageConventions(command: Command): Command {
+  return command
+    .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? 0 : exitCodes.usage))
+    .configureHelp({
+      optionDescription(this: Help, option: Option) {
+        const text = Help.prototype.optionDescription.call(this, option);
+        return option.mandatory ? `${text} (required)` : text;
+      },
+    });
+}
+
+/** procfs's f_type (linux/magic.h): it lists processes and holds no files. */
+const procSuperMagic = 0x9fa0;
+
+/**
+ * Checks, before any work is done, that `dir` is a directory a new file can be written in, making
+ * it (and missing parents) when `create`. One level at a time: Node's recursive mkdir never returns
+ * under /proc, which answers ENOENT for a parent that exists. Writability is proven by creating a
+ * file, not by access(2), which says yes to root for a read-only directory or filesystem.
+ */
+export function usableDirectory(option: string, dir: string, create: boolean): string {
+  const target = path.resolve(dir);
+  const fail = (why: string) => new CommandFailure(`${option} ${target}: ${why}`, exitCodes.usage);
+  const missing: string[] = [];
+  let existing = target;
+  let stat: fs.Stats | undefined;
+  while (!stat) {
+    try {
+      stat = fs.statSync(existing);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fail((error as Error).message);
+      missing.unshift(existing);
+      existing = path.dirname(existing);
+    }
+  }
+  if (fs.statfsSync(existing).type === procSuperMagic) throw fail('is on the proc filesystem, which holds no files');
+  if (!stat.isDirectory()) throw fail(existing === target ? 'is a file, not a directory' : `${existing} is a file, not a directory`);
+  if (missing.length && !create) throw fail('no such directory');
+  for (const level of missing) {
+    try {
+      fs.mkdirSync(level);
+    } catch (error) {
+      // Another run (two cron jobs at once) may have just made it.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(level).isDirectory()) continue;
+      throw fail(`cannot create ${level}: ${(error as Error).message}`);
+    }
+  }
+  const probe = path.join(target, `.elnport-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    fs.closeSync(fs.openSync(probe, 'wx'));
+    fs.rmSync(probe);
+  } catch (error) {
+    throw fail(`a file cannot be written there (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return target;
 }

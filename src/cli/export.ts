@@ -12,14 +12,15 @@ import {
   type Job,
 } from '../client/index.js';
 import { formatBytes } from '../client/progress/format.js';
-import { progressReporter } from '../client/progress/reporter.js';
-import { CommandFailure, connection, exitCodeFor, exitCodes, jobFailureMessage, usageErrorsExit2, wholeNumber } from './clientCommand.js';
+import { progressReporter, silentReporter } from '../client/progress/reporter.js';
+import { CommandFailure, connection, exitCodeFor, exitCodes, jobFailureMessage, usableDirectory, usageConventions, wholeNumber } from './clientCommand.js';
 
 const exitCodeHelp = `
 Exit codes:
   0    done: the archive is saved and its size and CRC32 verified (with --no-wait: the job started)
   1    the export failed: the job FAILED or was ABANDONED (the server's message is printed)
-  2    usage: a bad option, or a request the server rejected as invalid or unknown (400, 404, 422)
+  2    usage: a bad option, an --out that cannot be written or (without --force) already exists,
+       or a request the server rejected as invalid or unknown (400, 404, 422)
   3    authentication or permission: the key was refused, or the export is not allowed (401, 403)
   4    try again later: the network or the server failed (5xx; 429, an export already running),
        waiting timed out, the archive expired unfetched (410), the download did not verify,
@@ -38,8 +39,10 @@ interface ExportOptions {
   linkLevel?: number;
   modifiedSince?: string;
   out?: string;
+  force?: boolean;
   wait: boolean;
   json?: boolean;
+  quiet?: boolean;
   url?: string;
   apiKey?: string;
   timeout: number;
@@ -63,14 +66,20 @@ function clientFor(options: ExportOptions): ElnClient {
   return new ElnClient(connection(options));
 }
 
-/** Where the archive goes: --out as a file, or the archive's own name in --out (a directory) or here. */
-async function destination(out: string | undefined, name: string): Promise<string> {
-  if (out === undefined) return path.resolve(name);
-  const stat = await fs.stat(out).catch(() => null);
-  if (stat?.isDirectory()) return path.resolve(out, name);
-  const parent = await fs.stat(path.dirname(path.resolve(out))).catch(() => null);
-  if (!parent?.isDirectory()) throw new CommandFailure(`--out ${out}: there is no directory ${path.dirname(out)}`, exitCodes.usage);
-  return path.resolve(out);
+/**
+ * Where the archive goes: `file` when --out names one; otherwise (file null) the archive's own
+ * name, not known until the job is done, in `dir`: --out as a directory, or here.
+ */
+async function destination(out: string | undefined): Promise<{ dir: string; file: string | null }> {
+  if (out === undefined) return { dir: usableDirectory('the current directory', '.', false), file: null };
+  if ((await fs.stat(out).catch(() => null))?.isDirectory()) return { dir: usableDirectory('--out', out, false), file: null };
+  const file = path.resolve(out);
+  return { dir: usableDirectory('--out', path.dirname(file), false), file };
+}
+
+async function refuseToOverwrite(file: string, force: boolean | undefined): Promise<void> {
+  if (force || !(await fs.lstat(file).catch(() => null))) return;
+  throw new CommandFailure(`--out ${file} already exists; give --force to overwrite it`, exitCodes.usage);
 }
 
 /** `track` hears of every state of the job, so an interrupt knows whether there is a job to cancel. */
@@ -80,9 +89,13 @@ async function runExport(options: ExportOptions, signal: AbortSignal, track: (jo
   }
   const client = clientFor(options);
   // Checked before the export starts: a bad --out found after a long export would waste it.
-  await destination(options.out, 'probe.zip');
-  const progress = progressReporter(process.stderr);
+  const place = await destination(options.out);
+  if (place.file) await refuseToOverwrite(place.file, options.force);
+  const progress = options.quiet ? silentReporter : progressReporter(process.stderr);
   const print = (value: object) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const say = (line: string) => {
+    if (!options.quiet) console.log(line);
+  };
   const job = await client.startExport({
     format: options.format,
     scope: options.scope,
@@ -95,7 +108,7 @@ async function runExport(options: ExportOptions, signal: AbortSignal, track: (jo
   track(job);
   if (!options.wait) {
     if (options.json) print({ job });
-    else console.log(`Started export job ${job.id} (${job.status}); follow it at ${job._links[0]?.link ?? `/jobs/${job.id}`}`);
+    else say(`Started export job ${job.id} (${job.status}); follow it at ${job._links[0]?.link ?? `/jobs/${job.id}`}`);
     return;
   }
   const onUpdate = (update: Job) => {
@@ -113,7 +126,9 @@ async function runExport(options: ExportOptions, signal: AbortSignal, track: (jo
     throw new CommandFailure(jobFailureMessage(finished), exitCodes.jobFailed);
   }
   const archive = archiveOf(finished);
-  const dest = await destination(options.out, archive.name);
+  const dest = place.file ?? path.join(place.dir, archive.name);
+  // Again: the archive's own name is known only now, and a file may have appeared meanwhile.
+  await refuseToOverwrite(dest, options.force);
   let saved: DownloadResult;
   try {
     saved = await client.download(finished, dest, { signal, onProgress: (received, total) => progress.download(archive.name, received, total) });
@@ -121,7 +136,7 @@ async function runExport(options: ExportOptions, signal: AbortSignal, track: (jo
     progress.end();
   }
   if (options.json) print({ job: finished, ...saved });
-  else console.log(`Saved ${saved.path} (${formatBytes(saved.size)}; size and CRC32 verified)`);
+  else say(`Saved ${saved.path} (${formatBytes(saved.size)}; size and CRC32 verified)`);
 }
 
 /** Ctrl-C cancels a job still running: it would otherwise block the user's next export (one at a time). */
@@ -135,7 +150,7 @@ async function interrupted(options: ExportOptions, job: Job | null): Promise<Com
 }
 
 export function registerExport(program: Command): void {
-  usageErrorsExit2(program.command('export'))
+  usageConventions(program.command('export'))
     .description('export work from an elnport or RSpace server to a verified archive')
     .addOption(new Option('--format <format>', 'archive format').choices(['html', 'xml']).makeOptionMandatory())
     .addOption(new Option('--scope <scope>', "whose work: a user's, a group's, or chosen records").choices(['user', 'group', 'selection']).makeOptionMandatory())
@@ -145,8 +160,10 @@ export function registerExport(program: Command): void {
     .option('--link-level <n>', 'how far to follow links between documents (server default 1)', wholeNumber(0))
     .option('--modified-since <iso>', 'only records modified at or after this date (elnport extension)', isoDate)
     .option('--out <path>', "where to save: a file, or a directory for the archive's own name (default: here)")
+    .option('--force', 'overwrite a file already at the destination (without it: exit 2 before the export starts)')
     .option('--no-wait', 'start the job, print it and exit')
-    .option('--json', 'print { job, path, size, crc32, sha256 } as JSON on stdout, for scripts')
+    .addOption(new Option('--json', 'print { job, path, size, crc32, sha256 } as JSON on stdout, for scripts (not with --quiet)').conflicts('quiet'))
+    .option('--quiet', 'for cron: nothing on stdout and no progress; only errors, on stderr')
     .option('--url <url>', 'server root (default: $RSPACE_URL)')
     .option('--api-key <key>', 'API key (default: $RSPACE_API_KEY)')
     .option('--timeout <seconds>', 'give up waiting for the job after this long', wholeNumber(1), defaultWaitTimeoutMs / 1000)

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely';
 import type { Config } from '../config.js';
 import { ApiKeyHasher } from '../domain/apiKeys.js';
 import type { DB } from './schema.js';
@@ -43,9 +43,14 @@ function withStatementCache(database: SQLite.Database, size = 256): SqliteDataba
   };
 }
 
+/** The SQLite database file in a data directory. */
+export function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, 'elnport.sqlite');
+}
+
 function sqliteDialect(dataDir: string): SqliteDialect {
   fs.mkdirSync(dataDir, { recursive: true });
-  const database = new SQLite(path.join(dataDir, 'elnport.sqlite'));
+  const database = new SQLite(sqliteFile(dataDir));
   // WAL lets readers (downloads, polls) go on while a writer commits.
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
@@ -90,4 +95,21 @@ export async function openStore(config: Pick<Config, 'databaseUrl' | 'dataDir' |
     throw error;
   }
   return { db, dialect, apiKeys, close: () => db.destroy() };
+}
+
+/**
+ * Whether the configured database already exists, found without creating anything (openStore
+ * would make an empty one): the SQLite file, or on PostgreSQL the table our migrations are
+ * recorded in.
+ */
+export async function storeExists(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<boolean> {
+  if (!config.databaseUrl) return fs.existsSync(sqliteFile(config.dataDir));
+  const client = new pg.Client({ connectionString: config.databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ found: boolean }>('select to_regclass($1::text) is not null as found', [DEFAULT_MIGRATION_TABLE]);
+    return rows[0]?.found === true;
+  } finally {
+    await client.end();
+  }
 }

@@ -106,3 +106,6 @@ function logReporter(stream: NodeJS.WritableStream): ProgressReporter {
 export function progressReporter(stream: NodeJS.WriteStream): ProgressReporter {
   return stream.isTTY ? terminalReporter(stream) : logReporter(stream);
 }
+
+/** For --quiet: a job run from cron reports only its failures. */
+export const silentReporter: ProgressReporter = { job() {}, download() {}, end() {} };
