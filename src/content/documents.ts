@@ -99,7 +99,7 @@ export async function createDocument(db: Kysely<DB>, viewer: Viewer, input: NewD
         columnIndex,
         content: content.html,
         modified: now,
-      });
+      }, content.text);
       await replaceFieldReferences(trx, fieldId, content.fileIds, content.documentIds);
     }
     return documentView(trx, viewer, (await findRecord(trx, documentId))!);
@@ -175,7 +175,7 @@ export async function updateDocument(db: Kysely<DB>, viewer: Viewer, id: number,
     const now = isoNow();
     for (const [i, target] of targets.entries()) {
       const content = contents[i]!;
-      await updateFieldContent(trx, target.field.id, content.html, now);
+      await updateFieldContent(trx, target.field.id, content, now);
       await replaceFieldReferences(trx, target.field.id, content.fileIds, content.documentIds);
     }
     await updateRecord(trx, id, { name, tags, modified: now });

@@ -1,6 +1,5 @@
 import type { Db } from '../db.js';
 import { sanitiserVersion, unknownSanitiserVersion } from '../../domain/fieldContent.js';
-import { runTask } from '../../threads/pool.js';
 import type { FieldRowDb } from '../schema.js';
 import type { Field } from '../../domain/model.js';
 
@@ -20,16 +19,11 @@ export function rowToField(row: Omit<FieldRowDb, 'text'>): Field {
   };
 }
 
-/** Search reads this; a field at the size limit takes 20–30 ms to turn into text, so not on the event loop. */
-function searchText(content: string): Promise<string> {
-  return runTask('plainText', content, content.length);
-}
-
 /**
  * Content reaches these two only from resolveFieldContents (content/references.ts), which
- * sanitises it with today's rules; they record that version beside it.
+ * sanitises it with today's rules and makes its search text; they record that version beside it.
  */
-export async function insertField(db: Db, field: Omit<Field, 'id' | 'sanitiserVersion'>): Promise<number> {
+export async function insertField(db: Db, field: Omit<Field, 'id' | 'sanitiserVersion'>, text: string): Promise<number> {
   const { id } = await db
     .insertInto('fields')
     .values({
@@ -38,7 +32,7 @@ export async function insertField(db: Db, field: Omit<Field, 'id' | 'sanitiserVe
       type: field.type,
       column_index: field.columnIndex,
       content: field.content,
-      text: await searchText(field.content),
+      text,
       sanitiser_version: sanitiserVersion,
       modified: field.modified,
     })
@@ -47,10 +41,10 @@ export async function insertField(db: Db, field: Omit<Field, 'id' | 'sanitiserVe
   return id;
 }
 
-export async function updateFieldContent(db: Db, id: number, content: string, modified: string): Promise<void> {
+export async function updateFieldContent(db: Db, id: number, content: { html: string; text: string }, modified: string): Promise<void> {
   await db
     .updateTable('fields')
-    .set({ content, text: await searchText(content), sanitiser_version: sanitiserVersion, modified })
+    .set({ content: content.html, text: content.text, sanitiser_version: sanitiserVersion, modified })
     .where('id', '=', id)
     .execute();
 }
