@@ -1,20 +1,11 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
-import { version } from '../version.js';
-import { registerServe } from './serve.js';
-import { registerAdmin } from './admin.js';
-import { registerExport } from './export.js';
-import { registerBackup } from './backup.js';
+import { nodeVersionProblem } from './nodeVersion.js';
 
-const program = new Command('elnport')
-  .description("Gets a research lab's work out of its electronic lab notebook")
-  .version(version);
-registerServe(program);
-registerAdmin(program);
-registerExport(program);
-registerBackup(program);
-
-program.parseAsync().catch((error: unknown) => {
-  console.error(`elnport: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+// Static imports are hoisted and would load zlib.crc32's users before any check could run: the
+// program comes in only once this Node is known to be new enough.
+const problem = nodeVersionProblem(process.version);
+if (problem) {
+  console.error(problem);
+  process.exit(1);
+}
+await import('./program.js');
