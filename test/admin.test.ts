@@ -3,7 +3,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { scryptSync } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +10,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { createPostgresDatabase } from './support/process.js';
 import { postgresSkip } from './support/lab.js';
+import { tempDir } from './support/tempDirs.js';
 
 /** `elnport admin` as an operator runs it: the real command, in a working directory of its own. */
 
@@ -19,14 +19,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const command = [process.execPath, '--import', import.meta.resolve('tsx'), path.join(root, 'src/cli/main.ts'), 'admin'];
 const password = 'correct horse battery';
 
-const made: string[] = [];
-after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-function freshDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-admin-'));
-  made.push(dir);
-  return dir;
-}
+const freshDir = (): string => tempDir('elnport-admin-');
 
 /** The caller's environment without anything that configures elnport (a DATABASE_URL above all). */
 function cleanEnv(more: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -3,27 +3,20 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { useLab, type Account, type Lab } from './support/lab.js';
 import { checkZip, entries } from './support/archives.js';
+import { tempDir } from './support/tempDirs.js';
 
 /** `elnport backup` as cron runs it: the real command against a real server, one run after another. */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const indexName = 'elnport-backups.json';
 
-const made: string[] = [];
-after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-function freshDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-backups-'));
-  made.push(dir);
-  return dir;
-}
+const freshDir = (): string => tempDir('elnport-backups-');
 
 interface Run {
   code: number | null;

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { checkZip, waitForJob } from './support/archives.js';
 import { useLab, type Account } from './support/lab.js';
 import { addWork, loseAttachment } from './support/labWork.js';
 import { startProxy, type Proxy } from './support/proxy.js';
+import { tempDir } from './support/tempDirs.js';
 
 /** `elnport export` as a lab's IT person runs it, against the real server. */
 
@@ -45,14 +45,7 @@ function run(args: string[], options: { env?: Record<string, string>; cwd?: stri
   return launch(args, options).outcome;
 }
 
-const made: string[] = [];
-after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-function freshDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-cli-export-'));
-  made.push(dir);
-  return dir;
-}
+const freshDir = (): string => tempDir('elnport-cli-export-');
 
 function assertExit(outcome: Outcome, code: number): void {
   assert.equal(outcome.code, code, `exit ${outcome.code}, wanted ${code}\nstdout: ${outcome.stdout}\nstderr: ${outcome.stderr}`);

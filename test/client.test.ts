@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -9,17 +8,11 @@ import { checkZip } from './support/archives.js';
 import { useLab, type Account } from './support/lab.js';
 import { addWork, loseAttachment } from './support/labWork.js';
 import { startProxy, type Proxy, type SeenRequest } from './support/proxy.js';
+import { tempDir } from './support/tempDirs.js';
 
 /** The client against the real server; the proxy stands for the network between them. */
 
-const made: string[] = [];
-after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
-
-function freshDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-client-'));
-  made.push(dir);
-  return dir;
-}
+const freshDir = (): string => tempDir('elnport-client-');
 
 async function rejection(promise: Promise<unknown>): Promise<ClientError> {
   try {

@@ -46,6 +46,10 @@ forEachDatabase((kind) => {
       return body;
     }
 
+    /** A lab group of pat, its PI, and one more member, which the server must refuse with 422/42201. */
+    const refusedBesidePat = (displayName: string, member: { username: string; roleInGroup: string }) =>
+      refusedAndNothingMade(postGroup({ displayName, type: 'LAB_GROUP', members: [{ username: 'pat', roleInGroup: 'PI' }, member] }), 422, 42201);
+
     describe('POST /sysadmin/groups', () => {
       it('creates a lab group with its shared folder and answers 201 in the contract shape', async () => {
         const r = await postGroup({
@@ -113,30 +117,9 @@ forEachDatabase((kind) => {
 
       it('refuses a lab group with two PIs, or with a GROUP_OWNER, with 422/42201', async () => {
         const pip = await lab().createUser('pip', 'ROLE_PI');
-        let body = await refusedAndNothingMade(
-          postGroup({
-            displayName: 'Two heads',
-            members: [
-              { username: 'pat', roleInGroup: 'PI' },
-              { username: pip.username, roleInGroup: 'PI' },
-            ],
-          }),
-          422,
-          42201,
-        );
+        let body = await refusedBesidePat('Two heads', { username: pip.username, roleInGroup: 'PI' });
         assert.match(body.message, /exactly one .*PI; got 2/);
-        body = await refusedAndNothingMade(
-          postGroup({
-            displayName: 'Owned lab',
-            type: 'LAB_GROUP',
-            members: [
-              { username: 'pat', roleInGroup: 'PI' },
-              { username: 'alice', roleInGroup: 'GROUP_OWNER' },
-            ],
-          }),
-          422,
-          42201,
-        );
+        body = await refusedBesidePat('Owned lab', { username: 'alice', roleInGroup: 'GROUP_OWNER' });
         assert.match(body.message, /GROUP_OWNER.*alice/);
       });
 
@@ -152,34 +135,12 @@ forEachDatabase((kind) => {
       });
 
       it('refuses an unknown username with 422/42201 naming it', async () => {
-        const body = await refusedAndNothingMade(
-          postGroup({
-            displayName: 'Ghost lab',
-            type: 'LAB_GROUP',
-            members: [
-              { username: 'pat', roleInGroup: 'PI' },
-              { username: 'nobody_here', roleInGroup: 'DEFAULT' },
-            ],
-          }),
-          422,
-          42201,
-        );
+        const body = await refusedBesidePat('Ghost lab', { username: 'nobody_here', roleInGroup: 'DEFAULT' });
         assert.match(body.message, /nobody_here/);
       });
 
       it('refuses a member listed twice with 422/42201', async () => {
-        await refusedAndNothingMade(
-          postGroup({
-            displayName: 'Twice',
-            type: 'LAB_GROUP',
-            members: [
-              { username: 'pat', roleInGroup: 'PI' },
-              { username: 'pat', roleInGroup: 'DEFAULT' },
-            ],
-          }),
-          422,
-          42201,
-        );
+        await refusedBesidePat('Twice', { username: 'pat', roleInGroup: 'DEFAULT' });
       });
 
       it('refuses no members, or more than 20, with 400/40002 saying how many are allowed', async () => {

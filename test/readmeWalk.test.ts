@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { checkZip } from './support/archives.js';
+import { tempDir } from './support/tempDirs.js';
 import { actingAs, createCast, useLab } from './support/lab.js';
 
 /**
@@ -29,13 +29,10 @@ function withSettings(base: string, key: string): string {
 
 describe('the README curl walk', { skip }, () => {
   const lab = useLab('sqlite');
-  const dirs: string[] = [];
-  after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
   // Asynchronously: the server answering the walk runs in this process.
   async function runWalk(key: string) {
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-walk-'));
-    dirs.push(cwd);
+    const cwd = tempDir('elnport-walk-');
     const { stdout } = await promisify(execFile)('bash', ['-c', withSettings(`${lab().url}/api/v1`, key)], { cwd, encoding: 'utf8', timeout: 60_000 });
     return { stdout, archive: path.join(cwd, 'export.zip') };
   }

@@ -43,8 +43,9 @@ async function authenticate(app: FastifyInstance, request: FastifyRequest): Prom
 
 /**
  * Identifies the caller by API key (the apiKey header, or a Bearer token) on every route but the
- * public ones (and on those that check a presented key, when one is), and counts the request against the caller's rate limit: a known user's own, or
- * the address's when no valid key was given, so guessing keys is limited too.
+ * public ones (and on those that check a presented key, when one is), and counts the request
+ * against the caller's rate limit: a known user's own, or the address's when no valid key was
+ * given, so guessing keys is limited too.
  */
 export const authentication = fp(async (app: FastifyInstance) => {
   const limiter = new RateLimiter(app.config.rateLimit.max, app.config.rateLimit.windowMs);

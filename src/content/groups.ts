@@ -1,61 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../store/db.js';
 import type { DB } from '../store/schema.js';
-import { illegalArgument, invalidField } from '../domain/errors.js';
-import { groupRoles, groupTypes, type Group, type GroupRole, type GroupType } from '../domain/model.js';
+import { illegalArgument } from '../domain/errors.js';
+import { validNewGroup, type NewGroup } from '../domain/groupRules.js';
+import type { Group } from '../domain/model.js';
 import { isoNow } from '../domain/time.js';
 import { findGroup, insertGroup, insertGroupMembers, setGroupSharedFolder } from '../store/queries/groups.js';
 import { insertRecord } from '../store/queries/records.js';
 import { findUsersByUsernames } from '../store/queries/users.js';
-
-export interface NewGroup {
-  displayName: string;
-  /** LAB_GROUP unless given, as in RSpace. */
-  type?: GroupType;
-  members: { username: string; roleInGroup: GroupRole; viewAll?: boolean }[];
-}
-
-/** RSpace's bounds on a group's members when it is created. */
-const maxMembers = 20;
-
-/**
- * The rules on who holds which role, as RSpace has them: a lab group has exactly one PI and no
- * GROUP_OWNER; a project group's owners are GROUP_OWNERs. A project group needs no owner
- * (CONTRACT.md asks a PI of lab groups only), and a PI in it oversees nothing (permissions.ts).
- */
-function checkRoles(type: GroupType, members: NewGroup['members']): void {
-  if (type !== 'LAB_GROUP') return;
-  const pis = members.filter((m) => m.roleInGroup === 'PI');
-  if (pis.length !== 1) {
-    throw illegalArgument(`A lab group needs exactly one member with roleInGroup PI; got ${pis.length}`);
-  }
-  const owners = members.filter((m) => m.roleInGroup === 'GROUP_OWNER');
-  if (owners.length) {
-    throw illegalArgument(
-      `A lab group has a PI, not a GROUP_OWNER (a project group's role): ${owners.map((m) => m.username).join(', ')}`,
-    );
-  }
-}
-
-function validate(input: NewGroup): { name: string; type: GroupType } {
-  const name = input.displayName.trim();
-  if (!name || name.length > 255) throw invalidField('displayName', input.displayName, 'displayName must be 1–255 characters');
-  const type = input.type ?? 'LAB_GROUP';
-  if (!groupTypes.includes(type)) throw invalidField('type', type, `type must be one of ${groupTypes.join(', ')}`);
-  // Without a member there is nobody to own the shared folder.
-  if (input.members.length < 1 || input.members.length > maxMembers) {
-    throw invalidField('members', input.members.length, `A group must have 1 to ${maxMembers} members; got ${input.members.length}`);
-  }
-  for (const m of input.members) {
-    if (!groupRoles.includes(m.roleInGroup)) {
-      throw invalidField('members.roleInGroup', m.roleInGroup, `roleInGroup must be one of ${groupRoles.join(', ')}`);
-    }
-  }
-  const usernames = input.members.map((m) => m.username);
-  if (new Set(usernames).size !== usernames.length) throw illegalArgument('A user is listed twice in members');
-  checkRoles(type, input.members);
-  return { name, type };
-}
 
 /** Creates a group and its shared folder in its own transaction. */
 export async function createGroup(db: Kysely<DB>, input: NewGroup): Promise<Group> {
@@ -67,7 +19,7 @@ export async function createGroup(db: Kysely<DB>, input: NewGroup): Promise<Grou
  * group made for them commit together). A PI must hold the PI role.
  */
 export async function createGroupWithin(trx: Db, input: NewGroup): Promise<Group> {
-  const { name, type } = validate(input);
+  const { name, type } = validNewGroup(input);
   const usernames = input.members.map((m) => m.username);
   const users = await findUsersByUsernames(trx, usernames);
   const missing = usernames.filter((u) => !users.some((x) => x.username === u));

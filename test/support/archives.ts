@@ -1,26 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import assert from 'node:assert/strict';
-import { after } from 'node:test';
 import type { Lab } from './lab.js';
-
-/**
- * Downloads, extractions and schemas are read by the test that asked for them and by nobody after
- * the test file is done: every directory made here goes when its tests have run, none is left in $TMPDIR.
- */
-const made: string[] = [];
-after(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function scratch(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
+import { tempDir } from './tempDirs.js';
 
 /** Polls a job until it is terminal, as a client would; fails the test after `timeoutMs`. */
 export async function waitForJob(lab: Lab, key: string, jobId: number, timeoutMs = 60_000): Promise<any> {
@@ -54,7 +38,7 @@ export async function downloadArchive(lab: Lab, key: string, job: any): Promise<
   const bytes = Buffer.from(await response.arrayBuffer());
   assert.equal(bytes.length, job.result.size);
   assert.equal(String(zlib.crc32(bytes)), job.result.checksum);
-  const file = path.join(scratch('elnport-archive-'), path.basename(new URL(enclosure.link).pathname));
+  const file = path.join(tempDir('elnport-archive-'), path.basename(new URL(enclosure.link).pathname));
   fs.writeFileSync(file, bytes);
   return file;
 }
@@ -80,7 +64,7 @@ export function entries(file: string): string[] {
 }
 
 export function extract(file: string): string {
-  const dir = scratch('elnport-extract-');
+  const dir = tempDir('elnport-extract-');
   execFileSync('unzip', ['-q', file, '-d', dir]);
   return dir;
 }
@@ -105,7 +89,7 @@ export function unresolvedLinks(root: string): string[] {
 /** RSpace's own XSDs, from the newest fixture archive (read in place, never copied into the project). */
 export function rspaceSchemas(): { documentSchema: string; formSchema: string } {
   const fixture = path.resolve('../shared/fixtures/rspace/RSPAC-1917-1-61chemtest.zip');
-  const dir = scratch('elnport-rspace-xsd-');
+  const dir = tempDir('elnport-rspace-xsd-');
   const documentSchema = path.join(dir, 'documentSchema.xsd');
   const formSchema = path.join(dir, 'formSchema.xsd');
   fs.writeFileSync(documentSchema, execFileSync('unzip', ['-p', fixture, '*/documentSchema.xsd']));
