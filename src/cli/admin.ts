@@ -50,10 +50,12 @@ async function withStore<T>(config: Config, work: (store: Store) => Promise<T>):
 
 /** Reads one line from a terminal with nothing echoed; Ctrl-C interrupts, Ctrl-D ends the line. */
 export async function readHidden(question: string, input: NodeJS.ReadStream, output: NodeJS.WritableStream): Promise<string> {
-  output.write(question);
   const wasRaw = input.isRaw;
+  // Echo goes off before the question is asked: what is typed (or pasted) the moment it shows
+  // would otherwise still be echoed.
   input.setRawMode(true);
   input.resume();
+  output.write(question);
   let onData: (chunk: Buffer) => void = () => undefined;
   try {
     return await new Promise<string>((resolve, reject) => {
