@@ -40,8 +40,9 @@ export async function serverProcess(dataDir: string, nodeOptions = ''): Promise<
   return {
     base,
     async serve() {
-      const child = spawn(process.execPath, ['dist/cli/main.js', 'serve'], {
-        env: { ...process.env, NODE_OPTIONS: nodeOptions, ELNPORT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ELNPORT_SYSADMIN_API_KEY: benchKey, LOG_LEVEL: 'warn', ELNPORT_RATE_LIMIT: '1000000' },
+      // As arguments, not NODE_OPTIONS, which refuses some (--cpu-prof).
+      const child = spawn(process.execPath, [...nodeOptions.split(' ').filter(Boolean), 'dist/cli/main.js', 'serve'], {
+        env: { ...process.env, NODE_OPTIONS: '', ELNPORT_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ELNPORT_SYSADMIN_API_KEY: benchKey, LOG_LEVEL: 'warn', ELNPORT_RATE_LIMIT: '1000000' },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       for (let i = 0; ; i++) {
