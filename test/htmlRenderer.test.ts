@@ -7,8 +7,10 @@ import { after, describe, it } from 'node:test';
 import { documentFolder, folderPage as folderPageName, mediaFolder } from '../src/domain/archiveNames.js';
 import type { ExportDocument, ExportFieldFile, ExportFile, ExportFolder, ExportManifest } from '../src/domain/exportModel.js';
 import { sanitiserVersion, unknownSanitiserVersion } from '../src/domain/fieldContent.js';
+import { formats } from '../src/export/formats.js';
 import { azIndexPage, documentPage, folderPage, indexPage, mediaPage, resources } from '../src/export/html/index.js';
 import { manifestText } from '../src/export/manifest.js';
+import { contentsOf, joinPieces, type ContentsArrays } from './support/archiveContents.js';
 
 const sourceUrl = 'https://eln.example.org';
 const at = '2026-11-20T09:30:00.000Z';
@@ -108,16 +110,10 @@ put(`${loose.folder}/${loose.folder}.html`, documentPage(loose, manifest));
 put(csvAttached.path, 'lane,intensity\n3,0.5\n');
 put(`${gel.folder}/${gel.folder}.html`, mediaPage(gel, manifest));
 put(gelAttached.path, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
-const listed = (d: ExportDocument) => ({ id: d.id, name: d.name, folder: d.folder, modified: d.modified });
-put(project.pagePath, folderPage({ folder: project, subfolders: [notebook], documents: [listed(summary)] }, manifest));
-put(notebook.pagePath, folderPage({ folder: notebook, subfolders: [], documents: entries.map(listed) }, manifest, project));
-put('index.html', indexPage(manifest, { folders: [project], documents: [listed(loose)], files: [gel] }));
-const azItems = [
-  ...[...entries, summary, loose].map((d) => ({ name: d.name, href: `${d.folder}/${d.folder}.html`, kind: 'document', globalId: `SD${d.id}` })),
-  ...[project, notebook].map((f) => ({ name: f.name, href: f.pagePath, kind: f.kind.toLowerCase(), globalId: `${f.kind === 'NOTEBOOK' ? 'NB' : 'FL'}${f.id}` })),
-  { name: gel.name, href: `${gel.folder}/${gel.folder}.html`, kind: 'file', globalId: `GL${gel.id}` },
-];
-put('a-zIndex.html', azIndexPage(azItems, manifest));
+const placed = (d: ExportDocument) => ({ id: d.id, name: d.name, folder: d.folder, modified: d.modified, parentId: d.parent?.inArchive ? d.parent.id : null });
+const contents = (arrays: Omit<ContentsArrays, 'manifest'>, m = manifest) => contentsOf({ manifest: m, ...arrays });
+const archive = contents({ folders: [project, notebook], documents: [...entries, summary, loose].map(placed), files: [gel] });
+for await (const { path, data } of formats.html.closing(archive)) put(path, await joinPieces(data));
 
 const pages = readdirSync(top, { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('.html')).sort();
 const read = (path: string) => readFileSync(join(top, path), 'utf8');
@@ -192,7 +188,7 @@ describe('HTML archive pages', () => {
     assert.ok(!read('index.html').includes('Summary & results'));
   });
 
-  it('shows the work first on the front page, then the export\'s facts in words', () => {
+  it('shows the work first on the front page, then the export\'s facts in words', async () => {
     const html = read('index.html');
     const position = (needle: string) => {
       const i = html.indexOf(needle);
@@ -221,7 +217,7 @@ describe('HTML archive pages', () => {
       assert.ok(!html.includes(key), `index.html shows the key ${key}`);
     }
     assert.ok(html.includes('<a href="manifest.txt">'), 'programs are pointed at manifest.txt, which keeps the keys');
-    const changedSince = indexPage({ ...manifest, modifiedSince: at }, { folders: [], documents: [], files: [] });
+    const changedSince = await joinPieces(indexPage(contents({}, { ...manifest, modifiedSince: at })));
     assert.ok(changedSince.includes(`<th scope="row">Changed since</th><td><time datetime="${at}">2026-11-20 09:30 UTC</time></td>`));
   });
 
@@ -282,15 +278,24 @@ describe('HTML archive pages', () => {
     assert.ok(!read(`${loose.folder}/${loose.folder}.html`).includes('Up to'), 'no parent page when the parent is not exported');
   });
 
-  it('lists a notebook\'s entries in the order given, numbered', () => {
-    const list = /<ol class="entries">([\s\S]*?)<\/ol>/.exec(read(notebook.pagePath))?.[1] ?? '';
-    assert.deepEqual([...list.matchAll(/href="\.\/doc_[^"/]*-(\d+)\//g)].map((m) => Number(m[1])), [23, 21, 22]);
+  it('lists a notebook\'s entries in the order given, numbered', async () => {
+    const inArchive = read(notebook.pagePath);
+    const order = (page: string) => {
+      const list = /<ol class="entries">([\s\S]*?)<\/ol>/.exec(page)?.[1] ?? '';
+      return [...list.matchAll(/href="\.\/doc_[^"/]*-(\d+)\//g)].map((m) => Number(m[1]));
+    };
+    assert.deepEqual(order(inArchive), [21, 22, 23], 'the plan gives entries in id order, their order in the notebook');
+    const given = entries.map(placed);
+    const unsorted = { ...archive, folderContents: (id: number | null) => ({ ...archive.folderContents(id), documents: (async function* () { yield* given; })() }) };
+    assert.deepEqual(order(await joinPieces(folderPage(notebook, unsorted))), [23, 21, 22]);
   });
 
-  it('sorts the A–Z index by name, ignoring case, keeping ties in order', () => {
-    const items = ['beta', 'alpha', 'Day 10', 'Zeta', 'Élan', 'Alpha', '#hash', 'Day 2'].map((name, i) => ({ name, href: `x${i}.html`, kind: 'document', globalId: `SD${i}` }));
-    const names = [...azIndexPage(items, manifest).matchAll(/<a href="x\d\.html">([^<]*)<\/a>/g)].map((m) => decode(m[1]!));
+  it('sorts the A–Z index by name, ignoring case, ties by id', async () => {
+    const documents = ['beta', 'alpha', 'Day 10', 'Zeta', 'Élan', 'Alpha', '#hash', 'Day 2'].map((name, i) => ({ id: i, name, folder: `x${i}`, modified: at, parentId: null }));
+    const page = await joinPieces(azIndexPage(contents({ documents })));
+    const names = [...page.matchAll(/<a href="x\d\/x\d\.html">([^<]*)<\/a>/g)].map((m) => decode(m[1]!));
     assert.deepEqual(names, ['#hash', 'alpha', 'Alpha', 'beta', 'Day 2', 'Day 10', 'Élan', 'Zeta']);
+    assert.deepEqual([...page.matchAll(/<h2 id="az-(\w+)">/g)].map((m) => m[1]), ['other', 'A', 'B', 'D', 'E', 'Z']);
   });
 
   it('writes markup that parses without errors, and well-formed icons', () => {

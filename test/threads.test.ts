@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
+import zlib from 'node:zlib';
+import { documentFolder } from '../src/domain/archiveNames.js';
+import type { ExportDocument, ExportFormat, ExportManifest } from '../src/domain/exportModel.js';
+import { sanitiserVersion, unknownSanitiserVersion } from '../src/domain/fieldContent.js';
+import { documentEntries, type DocumentToRender } from '../src/export/documentEntries.js';
 import { contentAtLimit } from './support/contentAtLimit.js';
 import { forEachDatabase, useLab } from './support/lab.js';
-import { closeThreads, inlineBelow, runTask } from '../src/threads/pool.js';
+import { closeThreads, inlineBelow, runOnThread, runTask } from '../src/threads/pool.js';
+import { renderDocuments } from '../src/threads/tasks.js';
 
 /**
  * Issue 7: sanitising one large field held the event loop for seconds, so the server answered
@@ -46,6 +52,68 @@ describe('the worker pool', () => {
     await closeThreads();
     const deep = `${'<div>'.repeat(300)}${'x'.repeat(inlineBelow)}`;
     assert.equal(await runTask('prepareField', deep, deep.length), 'too deep');
+  });
+});
+
+const at = '2026-11-20T09:30:00.000Z';
+const manifest: ExportManifest = {
+  exportedBy: 'Alice Smith', appVersion: '0.1.0', sourceUrl: 'https://eln.example.org', archiveId: '0b6c1a52-4f0e-4c55-9d1e-2f8a0c3b7e11',
+  exportDate: '2026-11-26', scope: 'USER', counts: { documents: 60, folders: 1, files: 0, skipped: 0 },
+  includeRevisionHistory: true, maxLinkLevel: 1, modifiedSince: null,
+};
+
+function document(id: number, name: string, contents: string[], extra: Partial<ExportDocument> = {}): ExportDocument {
+  return {
+    id, name, version: 1, revisionOf: null, created: at, modified: at, tags: ['gel', 'été'], owner: { username: 'alice', fullName: 'Alice Smith' },
+    form: { id: 1, name: 'Basic Document', fields: contents.map((_, i) => ({ name: `Field ${i}`, type: 'TEXT' })) },
+    parent: { id: 9, name: 'Lab book', treeType: 'NOTEBOOK', inArchive: true },
+    folder: documentFolder(name, id), otherVersions: [],
+    fields: contents.map((content, i) => ({
+      id: id * 10 + i, name: `Field ${i}`, type: 'TEXT', columnIndex: i, modified: at, content,
+      // Every few fields stored by an older sanitiser, so the HTML page cleans them again, on the thread.
+      sanitiserVersion: i % 3 === 2 ? unknownSanitiserVersion : sanitiserVersion, files: [], links: [],
+    })),
+    ...extra,
+  };
+}
+
+/** A batch as an export sends one: 50 ordinary documents, one at the content limit, one empty, names in several scripts. */
+const batch: DocumentToRender[] = [
+  ...Array.from({ length: 50 }, (_, i) => ({
+    doc: document(100 + i, `Day ${i} — essai n° ${i} 実験`, [`<p>Weighed ${i} g &amp; heated.</p>`.repeat(1 + (i % 40)), '<table><tbody><tr><td>1</td></tr></tbody></table>', '<p>Old</p><script>alert(1)</script>']),
+    parentPagePath: i % 2 === 0 ? 'Lab-book-9.html' : undefined,
+  })),
+  { doc: document(200, 'At the limit', [contentAtLimit(1, 2)]), parentPagePath: undefined },
+  { doc: document(201, 'Empty', [], { parent: null }), parentPagePath: undefined },
+];
+
+describe('rendering documents on a thread', () => {
+  after(closeThreads);
+
+  for (const format of ['html', 'xml'] as ExportFormat[]) {
+    it(`gives ${format} entries that inflate to exactly what documentEntries() renders, with their CRCs, as rendered inline`, async () => {
+      const onThread = await runOnThread('renderDocuments', { format, items: batch, manifest });
+      const rendered = batch.flatMap((item) => documentEntries(format, item, manifest));
+      assert.equal(onThread.length, rendered.length);
+      assert.equal(onThread.length, batch.length * (format === 'html' ? 1 : 2));
+      for (const [i, entry] of onThread.entries()) {
+        const expected = Buffer.from(rendered[i]!.data);
+        assert.equal(entry.path, rendered[i]!.path);
+        assert.equal(entry.compressed, true);
+        assert.deepEqual(zlib.inflateRawSync(entry.data), expected, entry.path);
+        assert.deepEqual([entry.size, entry.crc32], [expected.length, zlib.crc32(expected)], entry.path);
+      }
+      // The same bytes as inline, so a parallel build and a sequential one make the same archive.
+      assert.deepEqual(renderDocuments({ format, items: batch, manifest }).map((entry) => Buffer.from(entry.data)), onThread.map((entry) => Buffer.from(entry.data)));
+      // Handed over as one buffer holding exactly the batch's bytes, not one per entry nor zlib's spare room.
+      const buffers = new Set(onThread.map((entry) => entry.data.buffer));
+      assert.equal(buffers.size, 1);
+      assert.equal([...buffers][0]!.byteLength, onThread.reduce((sum, entry) => sum + entry.data.length, 0));
+    });
+  }
+
+  it('gives nothing for an empty batch', async () => {
+    assert.deepEqual(await runOnThread('renderDocuments', { format: 'xml', items: [], manifest }), []);
   });
 });
 

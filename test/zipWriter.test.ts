@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import zlib from 'node:zlib';
+import { prepareEntry } from '../src/export/zip/prepared.js';
 import { ZipWriter } from '../src/export/zip/zipWriter.js';
+import { tempDir } from './support/tempDirs.js';
 
 /**
  * Every archive is reopened by readers that share no code with the writer: Info-ZIP's `unzip -t`
@@ -26,6 +27,12 @@ def extended_mtime(extra):
         extra = extra[4 + size:]
     return None
 
+def local_header(fp, offset):
+    fp.seek(offset)
+    signature, _version, flags, _method, _time, _date, crc, compressed, size = struct.unpack('<IHHHHHIII', fp.read(26))
+    assert signature == 0x04034b50
+    return {'flags': flags, 'crc32': crc, 'compressedSize': compressed, 'size': size}
+
 wanted = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
 with zipfile.ZipFile(sys.argv[1]) as z:
     infos = z.infolist()
@@ -41,12 +48,19 @@ with zipfile.ZipFile(sys.argv[1]) as z:
             'dateTime': list(info.date_time),
             'mtime': extended_mtime(info.extra),
             'sha256': hashlib.sha256(z.read(info)).hexdigest(),
+            'flags': info.flag_bits,
+            'local': local_header(z.fp, info.header_offset),
+            'headerOffset': info.header_offset,
         }
     print(json.dumps({'bad': z.testzip(), 'count': len(infos), 'names': [i.filename for i in infos] if wanted is None else None, 'entries': entries}))
 `;
 
 interface PythonEntry {
   size: number;
+  /** General-purpose bits, in the central directory and in the local header. */
+  flags: number;
+  local: { flags: number; crc32: number; compressedSize: number; size: number };
+  headerOffset: number;
   method: number;
   isDir: boolean;
   utf8: boolean;
@@ -77,6 +91,12 @@ function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** A name of exactly `bytes` bytes, in folders whose names are short enough for any system. */
+function nameOfLength(bytes: number): string {
+  const folders = Math.floor((bytes - 1) / 200);
+  return 'f'.repeat(bytes - folders * 200) + `/${'n'.repeat(199)}`.repeat(folders);
+}
+
 /** `size` random bytes in 1 MiB chunks, hashed as they go out, produced only as fast as they are read. */
 function randomSource(size: number, hash: ReturnType<typeof createHash>): Readable {
   let left = size;
@@ -97,9 +117,8 @@ function randomSource(size: number, hash: ReturnType<typeof createHash>): Readab
 describe('ZipWriter', () => {
   let dir: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-zip-'));
+    dir = tempDir('elnport-zip-');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   function zipFile(): { file: string; zip: ZipWriter; output: fs.WriteStream } {
     const file = path.join(dir, 'out.zip');
@@ -136,6 +155,115 @@ describe('ZipWriter', () => {
     assert.deepEqual([entries['top/empty-stored.txt']?.size, entries['top/empty-stored.txt']?.method], [0, 0]);
   });
 
+  it('writes prepared, buffered, streamed and stored entries side by side, sizes up front where they are known', async () => {
+    const { file, zip } = zipFile();
+    const page = '<p>Lab notes, day 12: incubated, measured, logged.</p>\n'.repeat(300);
+    const image = randomBytes(40000);
+    const xml = '<?xml version="1.0"?><doc>été</doc>';
+    const big = Buffer.from('compressible line of a large text attachment\n'.repeat(30000));
+    // The path a prepared entry carries is the renderer's; the writer takes the name it is given.
+    const prepared = prepareEntry('doc_Day-12-3/doc_Day-12-3.html', page, true);
+    await zip.addDirectory('top');
+    await zip.addPrepared('top/doc/page.html', prepared);
+    await zip.addPrepared('top/doc/image.png', prepareEntry('image.png', image, false));
+    await zip.addPrepared('top/doc/doc.xml', prepareEntry('doc.xml', Buffer.from(xml), true));
+    await zip.addPrepared('top/doc/empty.txt', prepareEntry('empty.txt', '', true));
+    await zip.addBuffer('top/buffered.txt', xml);
+    await zip.addBuffer('top/buffered-stored.bin', image, { compress: false });
+    // Over the 1 MiB that addBuffer prepares in one call: streamed, with its size given.
+    await zip.addBuffer('top/big.txt', big);
+    await zip.addStream('top/streamed.bin', Readable.from([image.subarray(0, 1000), image.subarray(1000)]), { compress: false });
+    await zip.addStream('top/streamed.txt', Readable.from([page]));
+    await zip.addPrepared('top/last.html', prepareEntry('last.html', page, true));
+    await zip.finish();
+
+    unzipTest(file);
+    const view = python(file);
+    assert.equal(view.bad, null);
+    const expected: Record<string, { data: Buffer | string; method: number; sizesFollow: boolean }> = {
+      'top/doc/page.html': { data: page, method: 8, sizesFollow: false },
+      'top/doc/image.png': { data: image, method: 0, sizesFollow: false },
+      'top/doc/doc.xml': { data: xml, method: 8, sizesFollow: false },
+      'top/doc/empty.txt': { data: '', method: 8, sizesFollow: false },
+      'top/buffered.txt': { data: xml, method: 8, sizesFollow: false },
+      'top/buffered-stored.bin': { data: image, method: 0, sizesFollow: false },
+      'top/big.txt': { data: big, method: 8, sizesFollow: true },
+      'top/streamed.bin': { data: image, method: 0, sizesFollow: true },
+      'top/streamed.txt': { data: page, method: 8, sizesFollow: true },
+      'top/last.html': { data: page, method: 8, sizesFollow: false },
+    };
+    assert.deepEqual(view.names, ['top/', ...Object.keys(expected)]);
+    for (const [name, { data, method, sizesFollow }] of Object.entries(expected)) {
+      const entry = view.entries[name]!;
+      const bytes = Buffer.from(data);
+      assert.deepEqual([entry.sha256, entry.size, entry.method], [sha256(bytes), bytes.length, method], name);
+      // Bit 3 (data descriptor) in both headers exactly for streams; otherwise the local header holds the CRC and size.
+      assert.deepEqual([entry.flags & 8, entry.local.flags & 8], sizesFollow ? [8, 8] : [0, 0], name);
+      if (!sizesFollow) assert.deepEqual([entry.local.crc32, entry.local.size], [zlib.crc32(bytes), bytes.length], name);
+    }
+    assert.equal(view.entries['top/']!.local.flags & 8, 0);
+  });
+
+  it('writes a prepared entry exactly as prepared, and refuses one that does not add up, staying usable', async () => {
+    const { file, zip } = zipFile();
+    const text = 'the same bytes on any thread\n'.repeat(100);
+    const prepared = prepareEntry('a.txt', text, true);
+    assert.deepEqual(zlib.inflateRawSync(prepared.data), Buffer.from(text));
+    assert.deepEqual({ ...prepared, data: undefined }, { path: 'a.txt', crc32: zlib.crc32(text), size: Buffer.byteLength(text), compressed: true, data: undefined });
+    assert.deepEqual(prepareEntry('b.bin', Buffer.from('raw'), false).data, Buffer.from('raw'));
+
+    const stored = prepareEntry('s.txt', 'stored', false);
+    await assert.rejects(zip.addPrepared('s.txt', { ...stored, size: 7 }), /is stored, with 6 bytes where its size says 7/);
+    await assert.rejects(zip.addPrepared('s.txt', { ...stored, crc32: -1 }), /CRC32 is not a 32-bit number/);
+    await assert.rejects(zip.addPrepared('s.txt', { ...stored, size: 1.5 }), /size is not a whole number/);
+    await assert.rejects(zip.addPrepared('../s.txt', stored), /'\.\.' segment/);
+    assert.equal(zip.bytesWritten, 0);
+    await zip.addPrepared('a.txt', prepared);
+    await assert.rejects(zip.addPrepared('a.txt', prepared), /already in the archive/);
+    await zip.finish();
+    const view = python(file);
+    assert.deepEqual(view.names, ['a.txt']);
+    assert.equal(view.entries['a.txt']?.sha256, sha256(text));
+  });
+
+  it('refuses every name already in the archive among thousands, and only those', async () => {
+    const { file, zip } = zipFile();
+    const names = Array.from({ length: 3000 }, (_, i) => `top/doc_Day-${i}/doc_Day-${i}.html`);
+    await zip.addDirectory('top/a');
+    for (const name of names) await zip.addBuffer(name, name, { compress: false });
+    for (const name of names) await assert.rejects(zip.addBuffer(name, 'again'), /already in the archive/, name);
+    await assert.rejects(zip.addDirectory('top/a/'), /already in the archive/);
+    // A file and a folder are different entries, and so are names that differ only in case.
+    await zip.addBuffer('top/a', 'a file beside the folder a/');
+    await zip.addBuffer('TOP/doc_Day-1/doc_Day-1.html', 'upper case');
+    await zip.addDirectory('top/doc_Day-1/doc_Day-1.html');
+    await zip.finish();
+    unzipTest(file);
+    assert.equal(python(file, []).count, 3004);
+  });
+
+  it('keeps the central directory whole across its buffers, with names up to the longest a header holds', async () => {
+    const { file, zip } = zipFile();
+    // 600 headers of 4 KB (unzip truncates longer names) spill from one 1 MiB buffer to the next.
+    const names = Array.from({ length: 600 }, (_, i) => `${nameOfLength(3900 + (i % 7) * 29)}/${i}.txt`);
+    for (const name of names) await zip.addBuffer(name, name.slice(-10));
+    await zip.finish();
+    unzipTest(file);
+    const view = python(file);
+    assert.equal(view.bad, null);
+    assert.deepEqual(view.names, names);
+    for (const name of names) assert.equal(view.entries[name]?.sha256, sha256(name.slice(-10)), name);
+
+    const longest = path.join(dir, 'longest.zip');
+    const longZip = new ZipWriter(fs.createWriteStream(longest));
+    const longNames = [nameOfLength(0xffff), ...Array.from({ length: 20 }, (_, i) => `${nameOfLength(60000)}/${i}`)];
+    for (const name of longNames) await longZip.addBuffer(name, 'long');
+    await longZip.finish();
+    const longView = python(longest);
+    assert.equal(longView.bad, null);
+    assert.deepEqual(longView.names, longNames);
+  });
+
   it('keeps the modification time as DOS local time and, to the second, as UTC', async () => {
     const { file, zip } = zipFile();
     const mtime = new Date(2021, 4, 6, 7, 8, 11, 500);
@@ -150,7 +278,7 @@ describe('ZipWriter', () => {
     }
   });
 
-  it('reports the CRC32 and size of the whole file as written, and the entry count', async () => {
+  it('reports the CRC32, sha256 and size of the whole file as written, and the entry count', async () => {
     const { file, zip } = zipFile();
     await zip.addDirectory('top');
     await zip.addBuffer('top/a.txt', 'alpha');
@@ -159,7 +287,7 @@ describe('ZipWriter', () => {
     const summary = await zip.finish();
 
     const bytes = fs.readFileSync(file);
-    assert.deepEqual(summary, { entries: 3, bytes: bytes.length, crc32: zlib.crc32(bytes) });
+    assert.deepEqual(summary, { entries: 3, bytes: bytes.length, crc32: zlib.crc32(bytes), sha256: sha256(bytes) });
     assert.ok(written > 70000 && written < summary.bytes, 'bytesWritten counts the entries before the central directory');
     assert.equal(zip.bytesWritten, bytes.length);
   });
@@ -316,15 +444,28 @@ describe('ZipWriter', () => {
     })());
     await zip.addBuffer('top/small-before.txt', 'before');
     await zip.addStream('top/huge.bin', source, { size, compress: false });
+    // Past 4 GiB of offset each kind of entry needs ZIP64 in its central directory header.
+    const page = '<p>after the huge file</p>\n'.repeat(100);
+    const after = { 'top/small-after.txt': 'after', 'top/prepared-after.html': page, 'top/streamed-after.txt': page };
     await zip.addBuffer('top/small-after.txt', 'after');
+    await zip.addPrepared('top/prepared-after.html', prepareEntry('prepared-after.html', page, true));
+    await zip.addStream('top/streamed-after.txt', Readable.from([page]));
+    await zip.addDirectory('top/folder-after');
     const summary = await zip.finish();
     assert.equal(summary.bytes, fs.statSync(file).size);
+    const whole = createHash('sha256');
+    for await (const piece of fs.createReadStream(file, { highWaterMark: 1 << 22 })) whole.update(piece as Buffer);
+    assert.equal(summary.sha256, whole.digest('hex'));
 
     unzipTest(file);
-    const view = python(file, ['top/small-after.txt']);
+    const view = python(file, [...Object.keys(after), 'top/folder-after/']);
     assert.equal(view.bad, null);
-    assert.equal(view.count, 3);
-    assert.equal(view.entries['top/small-after.txt']?.sha256, sha256('after'));
+    assert.equal(view.count, 6);
+    for (const [name, data] of Object.entries(after)) {
+      assert.equal(view.entries[name]?.sha256, sha256(data), name);
+      assert.ok(view.entries[name]!.headerOffset > 2 ** 32, name);
+    }
+    assert.ok(view.entries['top/folder-after/']?.isDir);
     const sizes = execFileSync('python3', ['-c', 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).getinfo("top/huge.bin").file_size)', file], { encoding: 'utf8' });
     assert.equal(Number(sizes), size);
   });

@@ -130,10 +130,3 @@ export interface ExportDocument {
   otherVersions: { version: number; folder: string; current: boolean }[];
   fields: ExportField[];
 }
-
-/** What a folder's page lists; for a notebook, documents are in entry order. */
-export interface ExportFolderPage {
-  folder: ExportFolder;
-  subfolders: ExportFolder[];
-  documents: { id: number; name: string; folder: string; modified: string }[];
-}

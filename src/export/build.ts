@@ -1,24 +1,30 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import type { ArchiveStore } from '../blobs/archiveStore.js';
-import { archiveName, documentFolder, folderPage as folderPageName } from '../domain/archiveNames.js';
+import { archiveName } from '../domain/archiveNames.js';
 import { ElnportError, exportFailed } from '../domain/errors.js';
 import type { ExportRequest } from '../domain/exportJob.js';
-import type { ExportCounts, ExportFile, ExportFolder, ExportFolderPage, ExportManifest } from '../domain/exportModel.js';
-import type { MediaFile, User } from '../domain/model.js';
+import type { ExportCounts, ExportFormat, ExportManifest } from '../domain/exportModel.js';
+import type { MediaFile } from '../domain/model.js';
 import type { Viewer } from '../domain/permissions.js';
 import { findMediaFiles } from '../store/queries/media.js';
-import { ZipWriter } from './zip/zipWriter.js';
+import { maxThreads, runOnThread, runTask } from '../threads/pool.js';
+import { loadAndRender, renderDocuments, toRender, type LoadAndRender, type RenderedDocument } from '../threads/tasks.js';
+import type { ExportPlan } from './archiveContents.js';
+import type { Entry } from './documentEntries.js';
 import { worthCompressing } from './compression.js';
-import { html, xml, type ArchiveFormat, type Entry } from './formats.js';
-import { DocumentLoader, exportFile } from './load.js';
+import { formats } from './formats.js';
+import { DocumentLoader, exportFile, type LoadedDocument } from './load.js';
 import { manifestText } from './manifest.js';
-import { planExport, type ExportPlan } from './plan.js';
-import type { PlanRecord } from '../store/queries/exportPlan.js';
+import { inOrder } from './ordered.js';
+import { discardPlan, planExport } from './plan.js';
+import { PlanReader } from './planReader.js';
+import type { PreparedEntry } from './zip/prepared.js';
+import { ZipWriter } from './zip/zipWriter.js';
 
 export interface BuildContext {
   db: Kysely<DB>;
@@ -26,6 +32,20 @@ export interface BuildContext {
   archives: ArchiveStore;
   appVersion: string;
   sourceUrl: string;
+  /**
+   * The embedded database's file, when the store is one: threads then read the documents on
+   * connections of their own, since on SQLite every read holds the thread that makes it. Without
+   * it (PostgreSQL, whose reads wait off the event loop) the main thread reads them.
+   */
+  sqliteFile?: string;
+}
+
+/** How documents are rendered: the defaults are the server's; the rest is for comparing (tests, bench). */
+export interface BuildOptions {
+  /** Default true: on worker threads. False: one batch at a time, on the event loop. */
+  parallel?: boolean;
+  /** Batches rendered at once when parallel. */
+  window?: number;
 }
 
 export interface BuiltArchive {
@@ -44,16 +64,37 @@ const recordWeight = 16 * 1024;
 /** Documents read from the store at a time: enough to amortise the queries, few enough to keep memory flat. */
 const documentPage = 50;
 const filePage = 200;
+/**
+ * A render batch is cut at this many documents or this many characters of content, whichever
+ * comes first: enough to make a thread's round trip worth it, little enough that the batches in
+ * flight stay a few MiB.
+ */
+const batchDocuments = 50;
+const batchCharacters = 1024 * 1024;
+/** Batches in flight: one rendering and one queued behind it per thread, so no thread waits on the event loop. */
+const defaultWindow = 2 * maxThreads;
+
+/**
+ * The longest the builder runs before it lets the event loop turn. SQLite answers a query within
+ * the same turn, and a zip write returns at once while the file takes it, so a build left alone
+ * runs page after page without yielding: every API request waits (issue 9: at most 50 ms).
+ */
+const sliceMs = 10;
+
+/** Lets the event loop turn once the current slice of work has run `sliceMs`. */
+class Slices {
+  private began = performance.now();
+
+  async pause(): Promise<void> {
+    if (performance.now() - this.began < sliceMs) return;
+    await setImmediate();
+    this.began = performance.now();
+  }
+}
 
 /** About 14 URL-safe characters from a secure source: archive names must not be guessable. */
 function randomToken(): string {
   return randomBytes(11).toString('base64url').slice(0, 14);
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** Turns a low-level failure into a message the person who asked for the export can act on. */
@@ -67,28 +108,62 @@ function explain(error: unknown): ElnportError {
   return exportFailed(`The export failed while writing the archive: ${error instanceof Error ? error.message : String(error)}`, error);
 }
 
+function contentLength({ document }: LoadedDocument): number {
+  return document.fields.reduce((sum, field) => sum + field.content.length, 0);
+}
+
+/** Loaded documents in runs of at most `batchDocuments` and `batchCharacters` (one document at least). */
+async function* renderBatches(documents: AsyncIterable<LoadedDocument>): AsyncGenerator<LoadedDocument[]> {
+  let batch: LoadedDocument[] = [];
+  let characters = 0;
+  for await (const loaded of documents) {
+    const length = contentLength(loaded);
+    if (batch.length > 0 && (batch.length === batchDocuments || characters + length > batchCharacters)) {
+      yield batch;
+      batch = [];
+      characters = 0;
+    }
+    batch.push(loaded);
+    characters += length;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** A batch's rendered entries, which come in the batch's order, cut into each document's own. */
+function byDocument(batch: LoadedDocument[], rendered: PreparedEntry[]): RenderedDocument[] {
+  let at = 0;
+  return batch.map(({ document, copies }) => {
+    let end = at;
+    while (end < rendered.length && rendered[end]!.path.startsWith(`${document.folder}/`)) end++;
+    const entries = rendered.slice(at, end);
+    at = end;
+    return { id: document.id, current: document.revisionOf === null, entries, copies };
+  });
+}
+
 class ArchiveBuilder {
   private done = 0;
   private readonly total: number;
   private readonly top: string;
-  private readonly writtenFiles: ExportFile[] = [];
+  private readonly format: (typeof formats)[ExportFormat];
+  private readonly slices = new Slices();
 
   constructor(
     private readonly ctx: BuildContext,
     private readonly plan: ExportPlan,
+    private readonly reader: PlanReader,
     private readonly zip: ZipWriter,
-    private readonly format: ArchiveFormat,
+    private readonly formatName: ExportFormat,
     private readonly manifest: ExportManifest,
     private readonly loader: DocumentLoader,
-    private readonly owners: Map<number, User>,
     name: string,
+    private readonly options: Required<BuildOptions>,
     private readonly onProgress: ProgressListener,
   ) {
     this.top = name.replace(/\.zip$/, '');
-    let bytes = 0;
-    for (const id of plan.files) bytes += plan.fileSizes.get(id) ?? 0;
-    for (const [, ids] of plan.copies) for (const id of ids) bytes += plan.fileSizes.get(id) ?? 0;
-    this.total = (plan.documents.size + plan.folders.size + plan.files.size + 1) * recordWeight + bytes;
+    this.format = formats[formatName];
+    const { documents, folders, files } = plan.counts;
+    this.total = (documents + folders + files + 1) * recordWeight + plan.fileBytes;
   }
 
   private advance(work: number): void {
@@ -110,120 +185,124 @@ class ArchiveBuilder {
       }
       throw error;
     }
-    const counting = new Transform({
-      transform: (chunk: Buffer, _encoding, callback) => {
-        this.advance(chunk.length);
-        callback(null, chunk);
-      },
-    });
+    const advance = (n: number) => this.advance(n);
+    async function* counted(): AsyncGenerator<Buffer> {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        advance(chunk.length);
+        yield chunk;
+      }
+    }
     const extension = file.fileName.includes('.') ? file.fileName.slice(file.fileName.lastIndexOf('.') + 1) : '';
-    const entry = this.zip.addStream(`${this.top}/${path}`, counting, {
-      size: file.size,
-      compress: worthCompressing(file.contentType, extension),
-    });
-    await Promise.all([pipeline(source, counting), entry]);
+    try {
+      await this.zip.addStream(`${this.top}/${path}`, Readable.from(counted()), { size: file.size, compress: worthCompressing(file.contentType, extension) });
+    } finally {
+      // Not read to its end when the zip failed first: its file handle goes now, not at collection.
+      source.destroy();
+    }
   }
 
   async run(): Promise<void> {
     await this.zip.addDirectory(this.top);
     await this.write([{ path: 'manifest.txt', data: manifestText(this.manifest) }, ...this.format.opening(this.manifest)]);
     this.advance(recordWeight);
+    await this.writeDocuments();
+    await this.writeFiles();
+    for await (const { path, data } of this.format.closing(this.reader)) {
+      if (typeof data === 'string') await this.zip.addBuffer(`${this.top}/${path}`, data);
+      else await this.zip.addStream(`${this.top}/${path}`, Readable.from(this.paced(data)));
+      await this.slices.pause();
+    }
+    this.advance(this.plan.counts.folders * recordWeight);
+  }
 
-    for (const page of chunks([...this.plan.documents], documentPage)) {
-      for await (const { document, copies } of this.loader.load(page)) {
-        const parent = document.parent?.inArchive ? this.plan.records.get(document.parent.id) : undefined;
-        await this.write(await this.format.document(document, this.manifest, parent && folderPageName(parent.name, parent.id)));
-        for (const copy of copies) await this.writeBlob(copy.path, copy.file, `shown in document SD${document.id}`);
-        if (document.revisionOf === null) this.advance(recordWeight);
+  /** A page's pieces as they come: its reads answer within the turn on SQLite, and a long page would hold it. */
+  private async *paced(pieces: AsyncIterable<string>): AsyncGenerator<string> {
+    for await (const piece of pieces) {
+      yield piece;
+      await this.slices.pause();
+    }
+  }
+
+  /** On PostgreSQL: documents read here, the reads waiting off the event loop, and rendered on threads. */
+  private async *loaded(): AsyncGenerator<LoadedDocument> {
+    for await (const page of this.reader.documentPages(documentPage)) {
+      for await (const loaded of this.loader.load(page.map((r) => r.id))) {
+        yield loaded;
+        await this.slices.pause();
       }
     }
+  }
 
-    for (const page of chunks([...this.plan.files], filePage)) {
-      for (const { record, file } of await findMediaFiles(this.ctx.db, page)) {
-        const exported = exportFile(record, file, this.owners.get(record.ownerId)?.username ?? '', true);
-        this.writtenFiles.push(exported);
+  /** Rendered batches in the plan's order, several at once when parallel. */
+  private rendered(): AsyncGenerator<RenderedDocument[]> {
+    const { parallel, window } = this.options;
+    const width = parallel ? window : 1;
+    const file = this.ctx.sqliteFile;
+    if (file !== undefined) {
+      // On SQLite this thread only walks the plan's ids: the documents are read, rendered and
+      // deflated on a thread (or, sequential, by the same code here, on the server's connection).
+      const { plan, manifest, formatName: format } = this;
+      const ask = (page: { id: number }[]): LoadAndRender => ({ plan, manifest, format, withRevisions: manifest.includeRevisionHistory, ids: page.map((r) => r.id) });
+      const load = async (page: { id: number }[]) =>
+        parallel ? await runOnThread('loadAndRenderDocuments', { file, ...ask(page) }) : await loadAndRender(this.ctx.db, ask(page));
+      return inOrder(this.reader.documentPages(documentPage), load, width);
+    }
+    const render = async (batch: LoadedDocument[]) => {
+      const input = { format: this.formatName, items: batch.map(({ document }) => toRender(document)), manifest: this.manifest };
+      // A batch too small to be worth a thread is rendered inline (runTask), so a small export starts none.
+      const characters = batch.reduce((sum, loaded) => sum + contentLength(loaded), 0);
+      return byDocument(batch, parallel ? await runTask('renderDocuments', input, characters) : renderDocuments(input));
+    };
+    return inOrder(renderBatches(this.loaded()), render, width);
+  }
+
+  /** Written in the plan's order, each document's copied files after its pages. */
+  private async writeDocuments(): Promise<void> {
+    for await (const batch of this.rendered()) {
+      for (const { id, current, entries, copies } of batch) {
+        for (const entry of entries) await this.zip.addPrepared(`${this.top}/${entry.path}`, entry);
+        for (const copy of copies) await this.writeBlob(copy.path, copy.file, `shown in document SD${id}`);
+        if (current) this.advance(recordWeight);
+        await this.slices.pause();
+      }
+    }
+  }
+
+  private async writeFiles(): Promise<void> {
+    for await (const page of this.reader.filePages(filePage)) {
+      const media = await findMediaFiles(this.ctx.db, page.map((r) => r.id));
+      const owners = await this.loader.owners(media.map((m) => m.record.ownerId));
+      for (const { record, file } of media) {
+        const exported = exportFile(record, file, owners.get(record.ownerId)?.username ?? '', true);
         await this.write(this.format.media(exported, this.manifest));
         await this.writeBlob(`${exported.folder}/${exported.fileName}`, file, 'in the gallery');
         this.advance(recordWeight);
+        await this.slices.pause();
       }
     }
-
-    await this.write(this.format.closing(this.index()));
-    this.advance(this.plan.folders.size * recordWeight);
-  }
-
-  private folder(record: PlanRecord): ExportFolder {
-    const owner = this.owners.get(record.ownerId);
-    const treeType =
-      record.kind === 'NOTEBOOK'
-        ? 'NOTEBOOK'
-        : owner?.homeFolderId === record.id
-          ? 'FOLDER:ROOT'
-          : owner?.galleryFolderId === record.id
-            ? 'FOLDER:SYSTEM:ROOT_MEDIA'
-            : 'FOLDER';
-    return {
-      id: record.id,
-      name: record.name,
-      kind: record.kind === 'NOTEBOOK' ? 'NOTEBOOK' : 'FOLDER',
-      treeType,
-      parentId: record.parentId !== null && this.plan.folders.has(record.parentId) ? record.parentId : null,
-      ownerUsername: owner?.username ?? '',
-      created: record.created,
-      modified: record.modified,
-      pagePath: folderPageName(record.name, record.id),
-    };
-  }
-
-  private index() {
-    const records = this.plan.records;
-    const folders = [...this.plan.folders].map((id) => this.folder(records.get(id)!));
-    const documentsIn = new Map<number | null, { id: number; name: string; folder: string; modified: string }[]>();
-    for (const id of this.plan.documents) {
-      const r = records.get(id)!;
-      const parent = r.parentId !== null && this.plan.folders.has(r.parentId) ? r.parentId : null;
-      const list = documentsIn.get(parent) ?? [];
-      // Ids grow with creation, so id order is a notebook's entry order.
-      list.push({ id, name: r.name, folder: documentFolder(r.name, id), modified: r.modified });
-      documentsIn.set(parent, list);
-    }
-    const folderPages: ExportFolderPage[] = folders.map((folder) => ({
-      folder,
-      subfolders: folders.filter((f) => f.parentId === folder.id),
-      documents: documentsIn.get(folder.id) ?? [],
-    }));
-    const files = this.writtenFiles;
-    return {
-      manifest: this.manifest,
-      folders,
-      folderPages,
-      top: {
-        folders: folders.filter((f) => f.parentId === null),
-        documents: documentsIn.get(null) ?? [],
-        files: files.filter((f) => f.parentFolderId === null || !this.plan.folders.has(f.parentFolderId)),
-      },
-      azItems: [
-        ...[...documentsIn.values()].flat().map((d) => ({ name: d.name, href: `${d.folder}/${d.folder}.html`, kind: 'document', globalId: `SD${d.id}` })),
-        ...folders.map((f) => ({ name: f.name, href: f.pagePath, kind: f.kind === 'NOTEBOOK' ? 'notebook' : 'folder', globalId: `${f.kind === 'NOTEBOOK' ? 'NB' : 'FL'}${f.id}` })),
-        ...files.map((f) => ({ name: f.name, href: `${f.folder}/${f.folder}.html`, kind: 'file', globalId: `GL${f.id}` })),
-      ],
-      users: this.plan.users.map((u) => ({
-        id: u.id,
-        username: u.username,
-        email: u.email,
-        firstName: u.firstName,
-        lastName: u.lastName,
-        role: u.role,
-        affiliation: u.affiliation,
-      })),
-    };
   }
 }
 
+function manifestOf(ctx: BuildContext, viewer: Viewer, request: ExportRequest, plan: ExportPlan, now: Date): ExportManifest {
+  return {
+    exportedBy: `${viewer.user.firstName} ${viewer.user.lastName}`,
+    appVersion: ctx.appVersion,
+    sourceUrl: ctx.sourceUrl,
+    archiveId: randomUUID(),
+    exportDate: now.toISOString().slice(0, 10),
+    scope: plan.manifestScope,
+    counts: plan.counts,
+    includeRevisionHistory: request.includeRevisionHistory,
+    maxLinkLevel: request.maxLinkLevel,
+    modifiedSince: request.modifiedSince,
+  };
+}
+
 /**
- * Plans an export and writes its archive, streamed: records are read a page at a time and file
- * bytes flow from the blob store through the zip writer to a draft file, which becomes the
- * archive only when whole. On failure or abort the draft is removed and nothing is left behind.
+ * Plans an export and writes its archive, streamed: the plan goes to the database, records are
+ * read back a page at a time, and pages and file bytes flow through the zip writer to a draft
+ * file, which becomes the archive only when whole. On failure or abort the draft is removed and
+ * nothing is left behind; the plan's rows go whatever the outcome.
  */
 export async function buildArchive(
   ctx: BuildContext,
@@ -232,69 +311,40 @@ export async function buildArchive(
   request: ExportRequest,
   signal: AbortSignal,
   onProgress: ProgressListener,
+  options: BuildOptions = {},
 ): Promise<BuiltArchive> {
-  const plan = await planExport(ctx.db, viewer, request);
-  signal.throwIfAborted();
-  const now = new Date();
-  const name = archiveName(now, request.format, plan.scopeLabel, randomToken());
-  const counts: ExportCounts = {
-    documents: plan.documents.size,
-    folders: plan.folders.size,
-    files: plan.files.size + new Set([...plan.copies.values()].flat()).size,
-    skipped: plan.skipped,
-  };
-  const manifest: ExportManifest = {
-    exportedBy: `${viewer.user.firstName} ${viewer.user.lastName}`,
-    appVersion: ctx.appVersion,
-    sourceUrl: ctx.sourceUrl,
-    archiveId: randomUUID(),
-    exportDate: now.toISOString().slice(0, 10),
-    scope: plan.manifestScope,
-    counts,
-    includeRevisionHistory: request.includeRevisionHistory,
-    maxLinkLevel: request.maxLinkLevel,
-    modifiedSince: request.modifiedSince,
-  };
-  const loader = new DocumentLoader(ctx.db, plan, request.format, ctx.sourceUrl, request.includeRevisionHistory);
-  const owners = await loader.owners([...plan.records.values()].map((r) => r.ownerId));
-
-  const draft = ctx.archives.draft(jobId, name);
-  const sha256 = createHash('sha256');
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      sha256.update(chunk);
-      callback(null, chunk);
-    },
-  });
-  const written = pipeline(hashing, draft.output);
-  // A cancel destroys the stream while the builder may be waiting on a query: the rejection is
-  // looked at below, and must not count as unhandled (Node would end the process) until then.
-  written.catch(() => undefined);
-  const zip = new ZipWriter(hashing);
-  const abort = () => hashing.destroy(signal.reason instanceof Error ? signal.reason : new Error('The export was cancelled'));
-  signal.addEventListener('abort', abort, { once: true });
-  // A cancel or a shutdown that came while the plan was being made.
-  if (signal.aborted) abort();
   try {
-    const builder = new ArchiveBuilder(ctx, plan, zip, request.format === 'html' ? html : xml, manifest, loader, owners, name, onProgress);
-    await builder.run();
-    const { bytes, crc32 } = await zip.finish();
-    await written;
+    const plan = await planExport(ctx.db, jobId, viewer, request);
     signal.throwIfAborted();
-    await draft.commit();
-    return { name, size: bytes, crc32, sha256: sha256.digest('hex'), counts };
-  } catch (error) {
-    hashing.destroy();
-    // When the file could not be written, that is the cause; the zip writer only saw its output close.
-    const writeError: unknown = await written.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    await draft.discard();
-    if (signal.aborted) throw signal.reason;
-    const systemError = /^E[A-Z]+$/.test(String((writeError as NodeJS.ErrnoException | null)?.code));
-    throw explain(error instanceof ElnportError || !systemError ? error : writeError);
+    const now = new Date();
+    const name = archiveName(now, request.format, plan.scopeLabel, randomToken());
+    const manifest = manifestOf(ctx, viewer, request, plan, now);
+    const reader = new PlanReader(ctx.db, plan, manifest);
+    const loader = new DocumentLoader(ctx.db, reader, request.format, ctx.sourceUrl, request.includeRevisionHistory);
+
+    const draft = ctx.archives.draft(jobId, name);
+    const zip = new ZipWriter(draft.output);
+    // The writer's next step fails at once, and the draft stops growing even while a query runs.
+    const abort = () => draft.output.destroy(signal.reason instanceof Error ? signal.reason : new Error('The export was cancelled'));
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      const rendering = { parallel: options.parallel ?? true, window: options.window ?? defaultWindow };
+      const builder = new ArchiveBuilder(ctx, plan, reader, zip, request.format, manifest, loader, name, rendering, onProgress);
+      await builder.run();
+      const { bytes, crc32, sha256 } = await zip.finish();
+      signal.throwIfAborted();
+      await draft.commit();
+      return { name, size: bytes, crc32, sha256, counts: plan.counts };
+    } catch (error) {
+      await draft.discard();
+      if (signal.aborted) throw signal.reason;
+      throw explain(error);
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
   } finally {
-    signal.removeEventListener('abort', abort);
+    // Scratch rows: should this fail too, the sweeper removes plans that no running job owns, and
+    // the build's own outcome is what the job must report.
+    await discardPlan(ctx.db, jobId).catch(() => undefined);
   }
 }

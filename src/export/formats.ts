@@ -1,85 +1,91 @@
-import type { ExportDocument, ExportFile, ExportFolder, ExportFolderPage, ExportManifest, ExportUser } from '../domain/exportModel.js';
+import type { ExportFile, ExportFormat, ExportManifest } from '../domain/exportModel.js';
+import type { ArchiveContents } from './archiveContents.js';
+import type { Entry } from './documentEntries.js';
 import { azIndexPage, folderPage, indexPage, mediaPage, resources } from './html/index.js';
 import {
   documentSchemaXsd,
   folderTreeSchemaXsd,
   folderTreeXml,
   formSchemaXsd,
-  formXml,
   galleryXml,
   linkResolverXml,
   usersSchemaXsd,
   usersXml,
 } from './xml/index.js';
-import { runTask } from '../threads/pool.js';
 
-/** One file of the archive, by its path below the top folder. */
-export interface Entry {
+/** A closing file of the archive: a page as long as the archive is text written as it is read. */
+export interface ClosingEntry {
   path: string;
-  data: string | Buffer;
+  data: string | AsyncIterable<string>;
 }
 
-/** Everything the closing pages of an archive need to know about what it holds. */
-export interface ArchiveIndex {
-  manifest: ExportManifest;
-  folders: ExportFolder[];
-  folderPages: ExportFolderPage[];
-  /** What is not inside any exported folder. */
-  top: { folders: ExportFolder[]; documents: { id: number; name: string; folder: string }[]; files: ExportFile[] };
-  azItems: { name: string; href: string; kind: string; globalId: string }[];
-  users: ExportUser[];
-}
-
-function contentLength(doc: ExportDocument): number {
-  return doc.fields.reduce((sum, field) => sum + field.content.length, 0);
-}
-
-/** What differs between an HTML and an XML archive; the builder does the rest. */
+/**
+ * What differs between an HTML and an XML archive, apart from its documents (documentEntries(),
+ * on worker threads); the builder does the rest.
+ */
 export interface ArchiveFormat {
   /** Written right after the manifest. */
   opening(manifest: ExportManifest): Entry[];
-  /** A large document is rendered on a worker thread (threads/pool.ts), hence the promise. */
-  document(doc: ExportDocument, manifest: ExportManifest, parentPagePath: string | undefined): Promise<Entry[]>;
   /** The page or metadata beside a file in its own media_ folder (the bytes are written by the builder). */
   media(file: ExportFile, manifest: ExportManifest): Entry[];
-  closing(index: ArchiveIndex): Entry[];
+  /**
+   * The files written last, read from the plan as they are written: write each entry's data
+   * whole before asking for the next entry, which may go on reading the same contents.
+   */
+  closing(contents: ArchiveContents): AsyncIterable<ClosingEntry>;
 }
 
-export const html: ArchiveFormat = {
+/**
+ * A streamed page's text in pieces of at most this many UTF-16 units: one per list item would
+ * be tens of thousands of tiny writes for a large archive, and a whole page would be a string as
+ * large as the archive's index (issue 9).
+ */
+export const closingPieceSize = 64 * 1024;
+
+/**
+ * Gathers small pieces and cuts large ones to closingPieceSize, never between the halves of a
+ * surrogate pair: each piece is encoded to UTF-8 on its own.
+ */
+async function* inPieces(text: AsyncIterable<string>): AsyncIterable<string> {
+  let pending = '';
+  for await (const piece of text) {
+    pending += piece;
+    while (pending.length >= closingPieceSize) {
+      const last = pending.charCodeAt(closingPieceSize - 1);
+      const cut = last >= 0xd800 && last <= 0xdbff ? closingPieceSize - 1 : closingPieceSize;
+      yield pending.slice(0, cut);
+      pending = pending.slice(cut);
+    }
+  }
+  if (pending) yield pending;
+}
+
+const html: ArchiveFormat = {
   opening: () => resources().map((r) => ({ path: `resources/${r.name}`, data: r.data })),
-  document: async (doc, manifest, parentPagePath) => [
-    { path: `${doc.folder}/${doc.folder}.html`, data: await runTask('htmlDocumentPage', [doc, manifest, parentPagePath], contentLength(doc)) },
-  ],
   media: (file, manifest) => (file.folder ? [{ path: `${file.folder}/${file.folder}.html`, data: mediaPage(file, manifest) }] : []),
-  closing: (index) => [
-    ...index.folderPages.map((page) => ({
-      path: page.folder.pagePath,
-      data: folderPage(page, index.manifest, index.folders.find((f) => f.id === page.folder.parentId)),
-    })),
-    { path: 'index.html', data: indexPage(index.manifest, index.top) },
-    { path: 'a-zIndex.html', data: azIndexPage(index.azItems, index.manifest) },
-  ],
+  async *closing(contents) {
+    for await (const folder of contents.folders()) yield { path: folder.pagePath, data: inPieces(folderPage(folder, contents)) };
+    yield { path: 'index.html', data: inPieces(indexPage(contents)) };
+    yield { path: 'a-zIndex.html', data: inPieces(azIndexPage(contents)) };
+  },
 };
 
-export const xml: ArchiveFormat = {
+const xml: ArchiveFormat = {
   opening: () => [
     { path: 'documentSchema.xsd', data: documentSchemaXsd },
     { path: 'formSchema.xsd', data: formSchemaXsd },
   ],
-  document: async (doc, manifest) => [
-    { path: `${doc.folder}/${doc.folder}.xml`, data: await runTask('xmlDocument', [doc, manifest.sourceUrl], contentLength(doc)) },
-    { path: `${doc.folder}/${doc.folder}_form.xml`, data: formXml(doc) },
-  ],
   media: (file) => (file.folder ? [{ path: `${file.folder}/${file.folder}.xml`, data: galleryXml(file) }] : []),
-  closing: (index) => [
-    { path: 'folderTree.xml', data: folderTreeXml(index.folders) },
-    { path: 'folderTreeSchema.xsd', data: folderTreeSchemaXsd },
-    { path: 'linkResolver.xml', data: linkResolverXml() },
-    ...(index.manifest.scope === 'SELECTION'
-      ? []
-      : [
-          { path: 'users.xml', data: usersXml(index.users) },
-          { path: 'usersSchema.xsd', data: usersSchemaXsd },
-        ]),
-  ],
+  async *closing(contents) {
+    yield { path: 'folderTree.xml', data: inPieces(folderTreeXml(contents.folders())) };
+    yield { path: 'folderTreeSchema.xsd', data: folderTreeSchemaXsd };
+    yield { path: 'linkResolver.xml', data: linkResolverXml() };
+    // ARCHIVES.md: users.xml and its schema only in a user's or a group's export.
+    if (contents.manifest.scope !== 'SELECTION') {
+      yield { path: 'users.xml', data: usersXml(contents.users) };
+      yield { path: 'usersSchema.xsd', data: usersSchemaXsd };
+    }
+  },
 };
+
+export const formats: Record<ExportFormat, ArchiveFormat> = { html, xml };

@@ -1,140 +1,208 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
+import { azSortKey } from '../domain/azOrder.js';
 import type { ExportRequest } from '../domain/exportJob.js';
-import type { User } from '../domain/model.js';
+import type { RecordKind } from '../domain/model.js';
 import type { Viewer } from '../domain/permissions.js';
 import {
-  descendantsOf,
-  linkTargets,
-  mediaSizes,
-  planRecordsById,
-  recordsOfOwners,
+  childrenPage,
+  discardPlan,
+  insertPlanRows,
+  linkedDocumentsOutside,
+  markWalked,
+  nextToWalk,
+  ownerRecordsPage,
+  plannedDocumentIds,
+  planPages,
+  planTotals,
   referencedFiles,
+  refreshPlanStatistics,
+  removeUnplacingFolders,
+  type FileReference,
+  type NewPlanRow,
   type PlanRecord,
 } from '../store/queries/exportPlan.js';
+import type { ExportPlan } from './archiveContents.js';
 import { authoriseExport, exportable } from './authorise.js';
 
+export { discardPlan };
+
 /**
- * What goes into one archive, decided from light rows (ids, names, parents) before anything is
- * rendered. Field content and file bytes are read later, a page at a time, by the builder.
+ * Records read at a time while planning. Every row passes through here once, for its A–Z key
+ * (azSortKey, which the database cannot compute); pages keep that in bounded memory and keep each
+ * statement short, which matters on SQLite, whose statements run on the event loop.
  */
-export interface ExportPlan {
-  manifestScope: 'USER' | 'GROUP' | 'SELECTION';
-  /** The user's or group's name, the single record's name, or SELECTION (for the archive name). */
-  scopeLabel: string;
-  /** The users whose work is exported (users.xml); empty for a selection. */
-  users: User[];
-  /** Every record in the archive: folders, notebooks, documents, and files with their own folder. */
-  records: Map<number, PlanRecord>;
-  /** Sets in id order. */
-  documents: Set<number>;
-  folders: Set<number>;
-  /** Files stored once in their own media_ folder. */
-  files: Set<number>;
-  /** Files referenced by a document but not in the archive on their own: copied into that document's folder. */
-  copies: Map<number, number[]>;
-  fileSizes: Map<number, number>;
-  skipped: number;
+const recordPage = 1000;
+/** Documents whose links or files are read at a time (each may reference many). */
+const documentPage = 1000;
+
+function isContainer(kind: RecordKind): boolean {
+  return kind === 'FOLDER' || kind === 'NOTEBOOK';
 }
 
-const byId = (a: number, b: number) => a - b;
+/** A record as the plan stores it: in its own folder, in the scope itself, not to be walked, unless told. */
+function planRow(record: PlanRecord, extra: Partial<Pick<NewPlanRow, 'ownFolder' | 'linkLevel' | 'walk'>> = {}): NewPlanRow {
+  return { record, ownFolder: true, linkLevel: 0, walk: 0, ...extra, sortKey: azSortKey(record.name) };
+}
 
-/** Adds the ancestors of `ids` that are among `known` to `into`: the folders needed to place them. */
-function withAncestors(ids: Iterable<number>, known: Map<number, PlanRecord>, into: Set<number>): void {
-  for (const id of ids) {
-    let parent = known.get(id)?.parentId ?? null;
-    while (parent !== null && !into.has(parent) && known.has(parent)) {
-      into.add(parent);
-      parent = known.get(parent)!.parentId;
+/**
+ * Whether a record of the scope goes into the plan at first. An incremental export (`since`)
+ * keeps only the documents and files modified at or after it, and every folder for now: the
+ * folders that place none of them are removed once all are in (removeUnplacingFolders).
+ */
+export function keptAtFirst(record: PlanRecord, since: string | null): boolean {
+  return since === null || isContainer(record.kind) || record.modified >= since;
+}
+
+/**
+ * One step of a selection's walk: the records directly inside one of its folders. Those the
+ * viewer may read go in (folders to be walked in turn); the others are skipped, and a folder
+ * among them is walked all the same, as what it holds may be readable (then dropped).
+ */
+export function walkStep(viewer: Viewer, children: PlanRecord[], since: string | null): { rows: NewPlanRow[]; skipped: number } {
+  const readable = new Set(exportable(viewer, children));
+  const rows: NewPlanRow[] = [];
+  for (const child of children) {
+    const folder = isContainer(child.kind);
+    if (!readable.has(child)) {
+      if (folder) rows.push(planRow(child, { walk: 2 }));
+    } else if (keptAtFirst(child, since)) {
+      rows.push(planRow(child, { walk: folder ? 1 : 0 }));
     }
+  }
+  return { rows, skipped: children.length - readable.size };
+}
+
+/**
+ * Where the files that some documents show go. Files are always in the archive when the viewer
+ * may read them: one the plan lacks joins it, in its own folder when the export is of a whole
+ * user or group, otherwise (`copied`) as a copy beside each document that shows it. The bytes
+ * of those copies are counted once per document, as each is written once per document.
+ */
+export function placeReferencedFiles(viewer: Viewer, references: FileReference[], copied: boolean): { files: PlanRecord[]; copyBytes: number } {
+  const unplanned = new Map<number, PlanRecord>();
+  for (const { file, planned } of references) if (planned === null) unplanned.set(file.id, file);
+  const files = exportable(viewer, [...unplanned.values()]);
+  if (!copied) return { files, copyBytes: 0 };
+  const joining = new Set(files.map((f) => f.id));
+  const counted = new Set<string>();
+  let copyBytes = 0;
+  for (const { documentId, file, size, planned } of references) {
+    const pair = `${documentId}:${file.id}`;
+    if ((planned === 'copy' || joining.has(file.id)) && !counted.has(pair)) {
+      counted.add(pair);
+      copyBytes += size;
+    }
+  }
+  return { files, copyBytes };
+}
+
+/**
+ * Hands `use` each page of records that `page(after, limit)` returns, keyed by `id`, until a
+ * short page. SQLite answers within the same turn of the event loop, so without the pause
+ * between pages a plan of 100,000 documents held the loop (every API request) for seconds.
+ */
+async function byPages<T>(limit: number, page: (after: number, limit: number) => Promise<T[]>, id: (item: T) => number, use: (items: T[]) => Promise<void>): Promise<void> {
+  for (let after = 0; ; ) {
+    const items = await page(after, limit);
+    if (items.length) await use(items);
+    if (items.length < limit) return;
+    after = id(items[items.length - 1]!);
+    await setImmediate();
   }
 }
 
-export async function planExport(db: Kysely<DB>, viewer: Viewer, request: ExportRequest): Promise<ExportPlan> {
-  const records = new Map<number, PlanRecord>();
-  const documents = new Set<number>();
-  const folders = new Set<number>();
-  const files = new Set<number>();
+async function planOwners(db: Kysely<DB>, jobId: number, ownerIds: number[], since: string | null): Promise<void> {
+  for (const ownerId of ownerIds) {
+    await byPages(
+      recordPage,
+      (after, limit) => ownerRecordsPage(db, ownerId, after, limit),
+      (r) => r.id,
+      (records) => insertPlanRows(db, jobId, records.filter((r) => keptAtFirst(r, since)).map((r) => planRow(r))),
+    );
+  }
+}
+
+/**
+ * The selected records and, for folders and notebooks, everything inside them, walked folder by
+ * folder with the plan itself as the list of folders still to walk. Returns how many records
+ * inside were skipped.
+ */
+async function planSelection(db: Kysely<DB>, jobId: number, viewer: Viewer, selected: PlanRecord[], since: string | null): Promise<number> {
+  const start = selected.filter((r) => keptAtFirst(r, since)).map((r) => planRow(r, { walk: isContainer(r.kind) ? 1 : 0 }));
+  await insertPlanRows(db, jobId, start);
   let skipped = 0;
-  let users: User[] = [];
-  const since = request.modifiedSince;
+  for (;;) {
+    const folder = await nextToWalk(db, jobId);
+    if (!folder) return skipped;
+    await byPages(
+      recordPage,
+      (after, limit) => childrenPage(db, folder.id, after, limit),
+      (r) => r.id,
+      async (children) => {
+        const step = walkStep(viewer, children, since);
+        skipped += step.skipped;
+        await insertPlanRows(db, jobId, step.rows);
+      },
+    );
+    await markWalked(db, jobId, folder);
+    // A selection of many small folders would otherwise be walked in one turn of the loop.
+    await setImmediate();
+  }
+}
 
-  const take = (r: PlanRecord) => {
-    records.set(r.id, r);
-    if (r.kind === 'DOCUMENT') documents.add(r.id);
-    else if (r.kind === 'MEDIA') files.add(r.id);
-    else folders.add(r.id);
-  };
-  // An incremental export keeps only what changed, and the folders that place it.
-  const include = (candidates: PlanRecord[]) => {
-    if (since === null) return candidates.forEach(take);
-    const known = new Map(candidates.map((r) => [r.id, r]));
-    for (const r of candidates) if ((r.kind === 'DOCUMENT' || r.kind === 'MEDIA') && r.modified >= since) take(r);
-    const needed = new Set<number>();
-    withAncestors([...documents, ...files], known, needed);
-    for (const id of needed) take(known.get(id)!);
-  };
+/** Documents linked from exported ones come along, up to `maxLinkLevel` links away, if the viewer may read them. */
+async function planLinkedDocuments(db: Kysely<DB>, jobId: number, viewer: Viewer, maxLinkLevel: number): Promise<void> {
+  for (let level = 1; level <= maxLinkLevel; level++) {
+    let added = 0;
+    const frontier = planPages(db, jobId, { limit: documentPage }, (range, limit) => plannedDocumentIds(db, jobId, level - 1, range, limit), (id) => id);
+    for await (const ids of frontier) {
+      const linked = exportable(viewer, await linkedDocumentsOutside(db, jobId, ids));
+      await insertPlanRows(db, jobId, linked.map((r) => planRow(r, { linkLevel: level })));
+      added += linked.length;
+    }
+    if (added === 0) return;
+  }
+}
 
+/** Adds the files the plan's documents show (placeReferencedFiles); returns the bytes of the copies. */
+async function planReferencedFiles(db: Kysely<DB>, jobId: number, viewer: Viewer, copied: boolean): Promise<number> {
+  let copyBytes = 0;
+  for await (const ids of planPages(db, jobId, { limit: documentPage }, (range, limit) => plannedDocumentIds(db, jobId, null, range, limit), (id) => id)) {
+    const placed = placeReferencedFiles(viewer, await referencedFiles(db, jobId, ids), copied);
+    await insertPlanRows(db, jobId, placed.files.map((r) => planRow(r, { ownFolder: !copied })));
+    copyBytes += placed.copyBytes;
+  }
+  return copyBytes;
+}
+
+/**
+ * Decides what goes into the archive of job `jobId`, from light rows (ids, names, parents), and
+ * writes it to the job's plan in the database, replacing any an earlier attempt left; returns
+ * the summary. Field content and file bytes are read later, a page at a time, by the builder.
+ */
+export async function planExport(db: Kysely<DB>, jobId: number, viewer: Viewer, request: ExportRequest): Promise<ExportPlan> {
+  await discardPlan(db, jobId);
   // Asked again now, as at submission: what the owner may export is what they may export today.
   const target = await authoriseExport(db, viewer, request);
-  if (target.scope === 'selection') {
-    skipped += target.skipped;
-    const containers = target.records.filter((r) => r.kind === 'FOLDER' || r.kind === 'NOTEBOOK');
-    const inside = await descendantsOf(db, containers.map((r) => r.id));
-    const insideReadable = exportable(viewer, inside);
-    skipped += inside.length - insideReadable.length;
-    include([...target.records, ...insideReadable]);
-  } else {
-    users = target.owners;
-    include(await recordsOfOwners(db, users.map((u) => u.id)));
-  }
-
-  // Documents linked from exported ones come along, up to maxLinkLevel links away.
-  let frontier = [...documents];
-  for (let level = 1; level <= request.maxLinkLevel && frontier.length; level++) {
-    const targets = [...new Set((await linkTargets(db, frontier)).map((l) => l.to))].filter((id) => !documents.has(id));
-    const found = await planRecordsById(db, targets);
-    frontier = [];
-    for (const r of exportable(viewer, found)) {
-      if (r.kind === 'DOCUMENT') {
-        take(r);
-        frontier.push(r.id);
-      }
-    }
-  }
-
-  // Files that documents show are always in the archive: in their own folder when the export is
-  // of a whole user or group, otherwise copied beside each document that shows them.
-  const references = await referencedFiles(db, [...documents]);
-  const missing = [...new Set(references.map((r) => r.fileId))].filter((id) => !files.has(id));
-  const readableFiles = new Set(
-    exportable(viewer, await planRecordsById(db, missing)).filter((r) => r.kind === 'MEDIA').map((r) => {
-      if (request.scope !== 'selection') take(r);
-      else records.set(r.id, r);
-      return r.id;
-    }),
-  );
-  const copies = new Map<number, number[]>();
-  if (request.scope === 'selection') {
-    for (const { documentId, fileId } of references) {
-      if (!readableFiles.has(fileId)) continue;
-      const list = copies.get(documentId) ?? [];
-      if (!list.includes(fileId)) list.push(fileId);
-      copies.set(documentId, list);
-    }
-  }
-
-  const fileSizes = await mediaSizes(db, [...files, ...readableFiles]);
+  const since = request.modifiedSince;
+  let skipped = 0;
+  if (target.scope === 'selection') skipped = target.skipped + (await planSelection(db, jobId, viewer, target.records, since));
+  else await planOwners(db, jobId, target.owners.map((u) => u.id), since);
+  // An incremental export keeps only what changed, and the folders that place it.
+  if (since !== null) await removeUnplacingFolders(db, jobId);
+  // Most rows are in by now; the reads below, and the builder's, are planned from what is.
+  await refreshPlanStatistics(db);
+  await planLinkedDocuments(db, jobId, viewer, request.maxLinkLevel);
+  const copyBytes = await planReferencedFiles(db, jobId, viewer, request.scope === 'selection');
+  const { ownFolderBytes, ...counts } = await planTotals(db, jobId);
   return {
+    jobId,
     manifestScope: request.scope === 'user' ? 'USER' : request.scope === 'group' ? 'GROUP' : 'SELECTION',
     scopeLabel: target.label,
-    users,
-    records,
-    documents: new Set([...documents].sort(byId)),
-    folders: new Set([...folders].sort(byId)),
-    files: new Set([...files].sort(byId)),
-    copies,
-    fileSizes,
-    skipped,
+    users: target.scope === 'selection' ? [] : target.owners,
+    counts: { ...counts, skipped },
+    fileBytes: ownFolderBytes + copyBytes,
   };
 }

@@ -12,6 +12,7 @@ import { isoNow } from '../domain/time.js';
 import { loadViewer } from '../content/access.js';
 import { buildArchive } from '../export/build.js';
 import { isUniqueViolation } from '../store/dialect.js';
+import { sqliteFile } from '../store/db.js';
 import { exportJobsPage, findExportJob, insertExportJob } from '../store/queries/exportJobs.js';
 import {
   abandonJob,
@@ -151,7 +152,14 @@ export class ExportService {
     const heartbeat = setInterval(store, heartbeatMs);
     try {
       const built = await buildArchive(
-        { db, blobs: this.parts.blobs, archives: this.parts.archives, appVersion: version, sourceUrl: config.publicUrl ?? job.request.sourceUrl },
+        {
+          db,
+          blobs: this.parts.blobs,
+          archives: this.parts.archives,
+          appVersion: version,
+          sourceUrl: config.publicUrl ?? job.request.sourceUrl,
+          sqliteFile: this.parts.dialect === 'sqlite' ? sqliteFile(config.dataDir) : undefined,
+        },
         job.id,
         viewer,
         job.request,

@@ -1,12 +1,14 @@
 import { maxAttempts, staleAfterMs } from '../domain/exportJob.js';
 import { isoNow } from '../domain/time.js';
 import { expiredArchives, markArchiveDeleted, recoverInterruptedJobs, runningJobIds } from '../store/queries/jobLifecycle.js';
+import { discardOrphanPlans } from '../store/queries/exportPlan.js';
 import type { ExportServiceParts } from './exportService.js';
 
 
 /**
  * Housekeeping on a timer: deletes archives past their expiry (the job stays COMPLETED with its
- * figures), removes drafts no running job owns, and queues again jobs whose process died.
+ * figures), removes drafts and export plans no running job owns, and queues again jobs whose
+ * process died.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -53,6 +55,7 @@ export class Sweeper {
     for (const draft of await archives.drafts()) {
       if (!running.has(draft.jobId) && draft.modified < youngest) await archives.removeDraft(draft.file);
     }
+    await discardOrphanPlans(db);
     if (this.parts.dialect === 'postgres') {
       const { requeued } = await recoverInterruptedJobs(db, new Date(Date.now() - staleAfterMs).toISOString(), maxAttempts, now);
       if (requeued.length) this.onRequeued();

@@ -131,6 +131,23 @@ export interface ExportJobsTable {
   error_message: string | null;
 }
 
+/** One record of a running export's plan (src/export/plan.ts); the rows go when the job ends. */
+export interface ExportPlanTable {
+  job_id: number;
+  record_id: number;
+  kind: string;
+  name: string;
+  owner_id: number;
+  parent_id: number | null;
+  created: string;
+  modified: string;
+  own_folder: Flag;
+  link_level: ColumnType<number, number | undefined, number>;
+  /** azSortKey(name) of src/domain/azOrder.ts, compared by code point. */
+  sort_key: string;
+  walk: ColumnType<number, number | undefined, number>;
+}
+
 export interface DB {
   users: UsersTable;
   lab_groups: LabGroupsTable;
@@ -143,6 +160,7 @@ export interface DB {
   field_files: FieldFilesTable;
   field_links: FieldLinksTable;
   export_jobs: ExportJobsTable;
+  export_plan: ExportPlanTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,21 +1,10 @@
-import type { ExportFile, ExportFolder, ExportManifest } from '../../domain/exportModel.js';
+import { azInitial } from '../../domain/azOrder.js';
+import type { ExportManifest } from '../../domain/exportModel.js';
+import type { ArchiveContents, IndexedItem } from '../archiveContents.js';
 import { displayName, text } from './escape.js';
-import { pageShell } from './layout.js';
-import { documentItem, fileItem, folderItem } from './listing.js';
+import { streamedPage } from './layout.js';
+import { concat, documentItem, fileItem, folderGlobalId, folderItem, joinWritten, section } from './listing.js';
 import { icon, iconNames, link, metaTable, time, type IconName } from './parts.js';
-
-export interface TopLevel {
-  folders: ExportFolder[];
-  documents: { id: number; name: string; folder: string }[];
-  files: ExportFile[];
-}
-
-export interface AzItem {
-  name: string;
-  href: string;
-  kind: string;
-  globalId: string;
-}
 
 const scopes: Record<ExportManifest['scope'], string> = {
   USER: "One person's work",
@@ -49,35 +38,52 @@ function facts(m: ExportManifest): string {
   return `${metaTable(rows)}\n<p class="muted">The same facts for programs to read: ${link('manifest.txt', 'manifest.txt')}.</p>`;
 }
 
-function section(title: string, items: string[]): string {
-  return items.length ? `<section>\n<h2>${title}</h2>\n<ul class="listing">\n${items.join('\n')}\n</ul>\n</section>` : '';
-}
-
-export function indexPage(manifest: ExportManifest, top: TopLevel): string {
-  const contents = [
-    section('Folders and notebooks', top.folders.map(folderItem)),
-    section('Documents', top.documents.map(documentItem)),
-    section('Files', top.files.map(fileItem)),
-  ].filter(Boolean);
+/** The front page: the top of the archive (what is in no exported folder), then the export's facts. */
+export function indexPage(contents: ArchiveContents): AsyncIterable<string> {
+  const { manifest } = contents;
+  const top = contents.folderContents(null);
+  const lists = joinWritten(
+    [section('Folders and notebooks', top.folders, folderItem), section('Documents', top.documents, documentItem), section('Files', top.files, fileItem)],
+    '<p class="muted">This export holds no records.</p>',
+  );
   // The work comes first: that is what a reader opens the archive for.
-  const body = `<h1>Export from ${text(manifest.sourceUrl)}</h1>
+  const body = concat(
+    `<h1>Export from ${text(manifest.sourceUrl)}</h1>
 <p class="subtitle">Exported by ${text(manifest.exportedBy)} on ${text(manifest.exportDate)}</p>
-${contents.join('\n') || '<p class="muted">This export holds no records.</p>'}
+`,
+    lists,
+    `
 <p>${link('a-zIndex.html', 'Every item in the export, A–Z')}</p>
 <section class="about">
 <h2>About this export</h2>
 ${facts(manifest)}
-</section>`;
-  return pageShell(manifest, { title: `Export ${manifest.exportDate} from ${manifest.sourceUrl}`, root: '', body });
+</section>`,
+  );
+  return streamedPage(manifest, { title: `Export ${manifest.exportDate} from ${manifest.sourceUrl}`, root: '' }, body);
 }
 
-// Case-insensitive, accents kept apart, and "Day 2" before "Day 10", as a reader expects.
-const collator = new Intl.Collator('en', { sensitivity: 'accent', numeric: true });
+interface AzItem {
+  name: string;
+  href: string;
+  kind: string;
+  globalId: string;
+}
 
-/** The letter an item is filed under: its first letter without accents, or # for anything else. */
-function initial(name: string): string {
-  const first = name.trim().normalize('NFD').charAt(0).toUpperCase();
-  return /[A-Z]/.test(first) ? first : '#';
+function azEntry(item: IndexedItem): AzItem {
+  switch (item.type) {
+    case 'document': {
+      const { id, name, folder } = item.document;
+      return { name, href: `${folder}/${folder}.html`, kind: 'document', globalId: `SD${id}` };
+    }
+    case 'folder': {
+      const { folder } = item;
+      return { name: folder.name, href: folder.pagePath, kind: folder.kind === 'NOTEBOOK' ? 'notebook' : 'folder', globalId: folderGlobalId(folder) };
+    }
+    case 'file': {
+      const { id, name, folder } = item.file;
+      return { name, href: `${folder}/${folder}.html`, kind: 'file', globalId: `GL${id}` };
+    }
+  }
 }
 
 function azItem(item: AzItem): string {
@@ -85,26 +91,39 @@ function azItem(item: AzItem): string {
   return `<li>${kindIcon}${link(item.href, text(displayName(item.name)))} <span class="muted">${text(item.kind)} ${text(item.globalId)}</span></li>`;
 }
 
-/** Every exported item by name; items with equal names keep the order they were given in. */
-export function azIndexPage(items: AzItem[], manifest: ExportManifest): string {
-  const sorted = [...items].sort((a, b) => collator.compare(a.name, b.name));
-  const groups = new Map<string, AzItem[]>();
-  for (const item of sorted) {
-    const letter = initial(item.name);
-    const group = groups.get(letter);
-    if (group) group.push(item);
-    else groups.set(letter, [item]);
+const anchor = (letter: string) => `az-${letter === '#' ? 'other' : letter}`;
+
+/**
+ * Every exported item by name, in the order contents.byName() gives (azSortKey's), under its
+ * letter (azInitial). The count and the letters come first on the page, so the items are read
+ * twice: once for those, once for the lists; the order keeps each letter's items together.
+ */
+export async function* azIndexPage(contents: ArchiveContents): AsyncIterable<string> {
+  let count = 0;
+  const letters: string[] = [];
+  for await (const item of contents.byName()) {
+    count++;
+    const letter = azInitial(azEntry(item).name);
+    if (letters.at(-1) !== letter) letters.push(letter);
   }
-  const anchor = (letter: string) => `az-${letter === '#' ? 'other' : letter}`;
-  const jump = [...groups.keys()].map((l) => `<a href="#${anchor(l)}">${text(l)}</a>`).join(' ');
-  const lists = [...groups].map(([l, group]) => `<section>
-<h2 id="${anchor(l)}">${text(l)}</h2>
-<ul class="listing">
-${group.map(azItem).join('\n')}
-</ul>
-</section>`);
-  const body = `<h1>A–Z index</h1>
-<p class="subtitle">${items.length} item${items.length === 1 ? '' : 's'} in this export</p>
-${items.length ? `<nav class="letters" aria-label="Letters">${jump}</nav>\n${lists.join('\n')}` : '<p class="muted">This export holds no records.</p>'}`;
-  return pageShell(manifest, { title: 'A–Z index', root: '', body });
+  const jump = letters.map((l) => `<a href="#${anchor(l)}">${text(l)}</a>`).join(' ');
+  const body = concat(
+    `<h1>A–Z index</h1>
+<p class="subtitle">${count} item${count === 1 ? '' : 's'} in this export</p>
+`,
+    count ? concat(`<nav class="letters" aria-label="Letters">${jump}</nav>\n`, lettered(contents)) : '<p class="muted">This export holds no records.</p>',
+  );
+  yield* streamedPage(contents.manifest, { title: 'A–Z index', root: '' }, body);
+}
+
+async function* lettered(contents: ArchiveContents): AsyncIterable<string> {
+  let current: string | undefined;
+  for await (const item of contents.byName()) {
+    const entry = azEntry(item);
+    const letter = azInitial(entry.name);
+    const before = letter === current ? '\n' : `${current === undefined ? '' : '\n</ul>\n</section>\n'}<section>\n<h2 id="${anchor(letter)}">${text(letter)}</h2>\n<ul class="listing">\n`;
+    current = letter;
+    yield before + azItem(entry);
+  }
+  if (current !== undefined) yield '\n</ul>\n</section>';
 }

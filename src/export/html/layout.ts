@@ -26,8 +26,22 @@ export interface Page {
   body: string;
 }
 
-export function pageShell(manifest: ExportManifest, { title, root, nav, body }: Page): string {
-  return `<!doctype html>
+export function pageShell(manifest: ExportManifest, page: Page): string {
+  const [before, after] = pageFrame(manifest, page);
+  return before + page.body + after;
+}
+
+/** A page whose body is written as it is read (the closing pages of a large archive). */
+export async function* streamedPage(manifest: ExportManifest, page: Omit<Page, 'body'>, body: AsyncIterable<string>): AsyncIterable<string> {
+  const [before, after] = pageFrame(manifest, page);
+  yield before;
+  yield* body;
+  yield after;
+}
+
+/** The page up to its body, and after it. */
+function pageFrame(manifest: ExportManifest, { title, root, nav }: Omit<Page, 'body'>): [string, string] {
+  return [`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -45,12 +59,12 @@ export function pageShell(manifest: ExportManifest, { title, root, nav, body }: 
 </nav>
 </header>
 <main>
-${body}
+`, `
 </main>
 <footer class="site">
 Exported from ${text(manifest.sourceUrl)} by ${text(manifest.exportedBy)} on ${text(manifest.exportDate)}. Made by elnport ${text(manifest.appVersion)}.
 </footer>
 </body>
 </html>
-`;
+`];
 }

@@ -33,7 +33,7 @@ const zip64EndOfCentralDirectoryLocatorSize = 20;
 const endOfCentralDirectorySize = 22;
 
 function flags(entry: ZipEntry): number {
-  return entry.isDirectory ? flagUtf8 : flagUtf8 | flagDataDescriptor;
+  return entry.sizesFollow ? flagUtf8 | flagDataDescriptor : flagUtf8;
 }
 
 function method(entry: ZipEntry): number {
@@ -42,7 +42,11 @@ function method(entry: ZipEntry): number {
 
 /** 4.3.7. */
 export function localFileHeader(entry: ZipEntry): Buffer {
-  const extra = Buffer.concat([entry.zip64 ? zip64LocalExtraField() : Buffer.alloc(0), extendedTimestampExtraField(entry)]);
+  // A stream's CRC and sizes are zero here (4.4.4): they follow in its data descriptor.
+  const known = entry.sizesFollow
+    ? { crc32: 0, compressed: 0, uncompressed: 0 }
+    : { crc32: entry.crc32, compressed: entry.compressedSize, uncompressed: entry.uncompressedSize };
+  const extra = Buffer.concat([entry.zip64 ? zip64LocalExtraField(known) : Buffer.alloc(0), extendedTimestampExtraField(entry)]);
   const header = Buffer.alloc(localFileHeaderSize);
   // local file header signature     4 bytes  (0x04034b50)
   header.writeUInt32LE(0x04034b50, 0);
@@ -57,13 +61,12 @@ export function localFileHeader(entry: ZipEntry): Buffer {
   // last mod file date              2 bytes
   header.writeUInt16LE(entry.modified.dos.date, 12);
   // crc-32                          4 bytes
-  // Zero, with both sizes: a file's are in its data descriptor (4.4.4), a folder's really are zero.
-  header.writeUInt32LE(0, 14);
+  header.writeUInt32LE(known.crc32, 14);
   // compressed size                 4 bytes
-  // 0xFFFFFFFF sends a reader to the ZIP64 extra field (4.5.3), whose sizes are zero.
-  header.writeUInt32LE(entry.zip64 ? max32 : 0, 18);
+  // 0xFFFFFFFF sends a reader to the ZIP64 extra field (4.5.3).
+  header.writeUInt32LE(entry.zip64 ? max32 : known.compressed, 18);
   // uncompressed size               4 bytes
-  header.writeUInt32LE(entry.zip64 ? max32 : 0, 22);
+  header.writeUInt32LE(entry.zip64 ? max32 : known.uncompressed, 22);
   // file name length                2 bytes
   header.writeUInt16LE(entry.name.length, 26);
   // extra field length              2 bytes
@@ -140,6 +143,12 @@ export function centralDirectoryHeader(entry: ZipEntry): Buffer {
   // extra field (variable size)
   // file comment (variable size): none
   return Buffer.concat([header, entry.name, extra]);
+}
+
+/** The name in the central directory header that starts at `at` in `records`. */
+export function centralDirectoryHeaderName(records: Buffer, at: number): Buffer {
+  const start = at + centralDirectoryHeaderSize;
+  return records.subarray(start, start + records.readUInt16LE(at + 28));
 }
 
 /** Where the central directory is, and how big: what the end records describe. */
@@ -221,17 +230,17 @@ export function endOfCentralDirectoryRecord(directory: CentralDirectory): Buffer
   return record;
 }
 
-/** 4.5.3, local header form: both sizes, zero because the data descriptor carries them. */
-function zip64LocalExtraField(): Buffer {
+/** 4.5.3, local header form: both sizes (a stream's zero, as its data descriptor carries them). */
+function zip64LocalExtraField(sizes: { compressed: number; uncompressed: number }): Buffer {
   const field = Buffer.alloc(20);
   // (ZIP64) 0x0001     2 bytes    Tag for this "extra" block type
   field.writeUInt16LE(0x0001, 0);
   // Size       2 bytes    Size of this "extra" block
   field.writeUInt16LE(16, 2);
   // Original Size       8 bytes    Original uncompressed file size
-  field.writeBigUInt64LE(0n, 4);
+  field.writeBigUInt64LE(BigInt(sizes.uncompressed), 4);
   // Compressed Size     8 bytes    Size of compressed data
-  field.writeBigUInt64LE(0n, 12);
+  field.writeBigUInt64LE(BigInt(sizes.compressed), 12);
   return field;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -6,13 +7,15 @@ import zlib from 'node:zlib';
 export type ZipOutputStream = NodeJS.WritableStream | Writable;
 
 /**
- * The writer's only way to its output. Counts the bytes and keeps the CRC32 of all of them (the
- * archive's published checksum, so it is taken from exactly what is written), waits for 'drain'
- * whenever the output asks, and remembers the first thing that went wrong with it.
+ * The writer's only way to its output. Counts the bytes and keeps the CRC32 and sha256 of all of
+ * them (the archive's published checksums, so they are taken from exactly what is written, in
+ * this one place), waits for 'drain' whenever the output asks, and remembers the first thing that
+ * went wrong with it.
  */
 export class ZipOutput {
   bytes = 0;
   crc32 = 0;
+  private readonly hash = createHash('sha256');
   /** Set when the output errors or closes early; later writes reject with it. */
   failure: Error | undefined;
   private ended = false;
@@ -30,9 +33,10 @@ export class ZipOutput {
     return this.aborter.signal;
   }
 
-  async write(chunk: Buffer): Promise<void> {
+  async write(chunk: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
     this.crc32 = zlib.crc32(chunk, this.crc32);
+    this.hash.update(chunk);
     this.bytes += chunk.length;
     if (!this.stream.write(chunk)) await once(this.stream, 'drain', { signal: this.aborter.signal });
   }
@@ -43,6 +47,11 @@ export class ZipOutput {
     this.ended = true;
     this.stream.end();
     await finished(this.stream);
+  }
+
+  /** Lowercase hex of everything written; ends the hash, so it is asked once, after the last write. */
+  sha256(): string {
+    return this.hash.digest('hex');
   }
 
   /**

@@ -1,9 +1,9 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { max32, newEntry, type ZipEntry } from './entry.js';
+import { CentralDirectoryRecords } from './centralDirectory.js';
+import { directoryEntry, max32, preparedEntry, streamEntry, type ZipEntry } from './entry.js';
 import {
-  centralDirectoryHeader,
   dataDescriptor,
   endOfCentralDirectoryRecord,
   localFileHeader,
@@ -14,6 +14,7 @@ import {
 } from './headers.js';
 import { entryName } from './names.js';
 import { ZipOutput } from './output.js';
+import { prepareEntry, type PreparedEntry } from './prepared.js';
 
 export interface ZipEntryOptions {
   /** Modification time; default now. Written as DOS local time and as UTC (extended timestamp). */
@@ -28,6 +29,8 @@ export interface ZipSummary {
   bytes: number;
   /** CRC32 of the whole archive, taken from the bytes as they were written. */
   crc32: number;
+  /** sha256 of the whole archive, lowercase hex, taken with the CRC32. */
+  sha256: string;
 }
 
 /** One entry is written at a time; once anything fails the writer stays failed. */
@@ -39,19 +42,20 @@ type WriterState =
   | { kind: 'failed'; error: Error };
 
 /**
- * Writes a zip archive to a stream, entry by entry, never holding an entry's data in memory:
+ * Writes a zip archive to a stream, entry by entry, never holding a streamed entry's data in memory:
  *
- *   per entry, as it is added:  local file header, data, data descriptor (files only)
+ *   per entry, as it is added:  local file header, data, [data descriptor (streams only)]
  *   on finish():                central directory headers, [ZIP64 end record and locator], end record
  *
- * Each entry's CRC and sizes are taken as its bytes pass and follow in a data descriptor, since a
- * stream's are known only at its end. Every write waits for the output to drain, so memory does
- * not grow with entry size (it grows only with the number of entries, one small record each, for
- * the central directory).
+ * An entry prepared elsewhere (addPrepared(), and addBuffer() up to 1 MiB) has its CRC and sizes
+ * in its local header. A stream's are known only at its end, so they follow in a data descriptor.
+ * Every write waits for the output to drain, so memory does not grow with entry size; per entry
+ * the writer keeps only its central directory header's bytes (CentralDirectoryRecords).
  *
  * ZIP64 is used where needed, but the local header is written before the data, so an entry must
- * be known to be big before it starts: addBuffer() knows, addStream() knows when given `size`.
- * A stream without `size` is taken to be under 4 GiB, and the call fails if it turns out not to be.
+ * be known to be big before it starts: addPrepared() and addBuffer() know, addStream() knows when
+ * given `size`. A stream without `size` is taken to be under 4 GiB, and the call fails if it
+ * turns out not to be.
  *
  * If a source or the output fails, the pending call rejects, the output is destroyed with the
  * error, and every later call rejects.
@@ -59,8 +63,7 @@ type WriterState =
 export class ZipWriter {
   private state: WriterState = { kind: 'ready' };
   private readonly output: ZipOutput;
-  private readonly entries: ZipEntry[] = [];
-  private readonly names = new Set<string>();
+  private readonly directory = new CentralDirectoryRecords();
 
   constructor(output: NodeJS.WritableStream | Writable) {
     this.output = new ZipOutput(output);
@@ -73,12 +76,22 @@ export class ZipWriter {
 
   /** Adds `name/`; name without trailing slash is fine too. */
   async addDirectory(name: string, options: ZipEntryOptions = {}): Promise<void> {
-    await this.add(name, true, options);
+    await this.add(name, true, (archiveName) => ({ entry: directoryEntry(archiveName, options.mtime) }));
   }
 
+  /** Prepared here (prepareEntry(), as a worker thread prepares a page) up to 1 MiB; streamed above that. */
   async addBuffer(name: string, data: Buffer | string, options: ZipEntryOptions = {}): Promise<void> {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    await this.add(name, false, { ...options, size: bytes.length }, bytes.length <= inlineLimit ? bytes : Readable.from([bytes]));
+    if (bytes.length > inlineLimit) return this.addStream(name, Readable.from([bytes]), { ...options, size: bytes.length });
+    await this.add(name, false, (archiveName) => {
+      const prepared = prepareEntry(name, bytes, options.compress !== false);
+      return { entry: preparedEntry(archiveName, prepared, options.mtime), data: prepared.data };
+    });
+  }
+
+  /** An entry whose CRC and sizes were worked out elsewhere (prepareEntry(), on a worker thread); its data is written as it is. */
+  async addPrepared(name: string, entry: Omit<PreparedEntry, 'path'>, options: Pick<ZipEntryOptions, 'mtime'> = {}): Promise<void> {
+    await this.add(name, false, (archiveName) => ({ entry: preparedEntry(archiveName, entry, options.mtime), data: entry.data }));
   }
 
   /**
@@ -86,17 +99,18 @@ export class ZipWriter {
    * then yield exactly that many bytes. Without it the entry must stay under 4 GiB.
    */
   async addStream(name: string, source: Readable, options: ZipEntryOptions & { size?: number } = {}): Promise<void> {
-    await this.add(name, false, options, source);
+    await this.add(name, false, (archiveName) => ({ entry: streamEntry(archiveName, options), data: source, size: options.size }));
   }
 
   /** Writes the central directory and end records and ends `output`; resolves after output has finished. */
   async finish(): Promise<ZipSummary> {
     this.assertReady('finish the zip');
     this.state = { kind: 'finishing' };
+    const { entries } = this.directory;
     try {
       const offset = this.output.bytes;
-      for (const entry of this.entries) await this.output.write(centralDirectoryHeader(entry));
-      const directory: CentralDirectory = { entries: this.entries.length, offset, size: this.output.bytes - offset };
+      for (const records of this.directory.take()) await this.output.write(records);
+      const directory: CentralDirectory = { entries, offset, size: this.output.bytes - offset };
       if (needsZip64End(directory)) {
         const recordOffset = this.output.bytes;
         await this.output.write(zip64EndOfCentralDirectoryRecord(directory));
@@ -108,42 +122,46 @@ export class ZipWriter {
       throw this.fail(error, 'Could not finish the zip');
     }
     this.state = { kind: 'finished' };
-    return { entries: this.entries.length, bytes: this.output.bytes, crc32: this.output.crc32 };
+    return { entries, bytes: this.output.bytes, crc32: this.output.crc32, sha256: this.output.sha256() };
   }
 
+  /**
+   * `describe` gets the checked name and gives the entry; it may throw (a bad option), which
+   * refuses this entry before a byte is written and leaves the writer ready.
+   */
   private async add(
     name: string,
     isDirectory: boolean,
-    options: ZipEntryOptions & { size?: number },
-    data?: Readable | Buffer,
+    describe: (archiveName: Buffer) => { entry: ZipEntry; data?: Uint8Array | Readable; size?: number },
   ): Promise<void> {
     this.assertReady(`add ${JSON.stringify(name)}`);
     const archiveName = entryName(name, isDirectory);
-    if (this.names.has(archiveName)) throw new Error(`Zip entry name ${JSON.stringify(archiveName)} is already in the archive`);
-    const entry = newEntry(archiveName, isDirectory, options);
+    const nameBytes = Buffer.from(archiveName, 'utf8');
+    if (this.directory.has(nameBytes)) throw new Error(`Zip entry name ${JSON.stringify(archiveName)} is already in the archive`);
+    const { entry, data, size } = describe(nameBytes);
 
     this.state = { kind: 'writing', name: archiveName };
     try {
       entry.localHeaderOffset = this.output.bytes;
       await this.output.write(localFileHeader(entry));
-      if (data) {
-        await this.writeData(entry, data);
-        if (options.size !== undefined && entry.uncompressedSize !== options.size) {
-          throw new Error(`its source gave ${entry.uncompressedSize} bytes where ${options.size} were announced`);
+      if (data instanceof Readable) {
+        await this.writeStream(entry, data);
+        if (size !== undefined && entry.uncompressedSize !== size) {
+          throw new Error(`its source gave ${entry.uncompressedSize} bytes where ${size} were announced`);
         }
         await this.output.write(dataDescriptor(entry));
+      } else if (data && data.length > 0) {
+        await this.output.write(data);
       }
     } catch (error) {
       throw this.fail(error, `Could not add ${JSON.stringify(archiveName)} to the zip`);
     }
-    this.entries.push(entry);
-    this.names.add(archiveName);
+    this.directory.add(entry);
     this.state = { kind: 'ready' };
   }
 
   /** Source → CRC and size → deflate (unless stored) → compressed size → output, at the output's pace. */
-  private async writeData(entry: ZipEntry, data: Readable | Buffer): Promise<void> {
-    if (Buffer.isBuffer(data)) return this.writeSmall(entry, data);
+  private async writeStream(entry: ZipEntry, data: Readable): Promise<void> {
     const measure = async function* (chunks: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
       for await (const chunk of chunks) {
         const bytes = asBuffer(chunk);
@@ -164,19 +182,6 @@ export class ZipWriter {
     const options = { signal: this.output.signal };
     if (entry.compress) await pipeline(data, measure, zlib.createDeflateRaw({ level: 6 }), write, options);
     else await pipeline(data, measure, write, options);
-  }
-
-  /**
-   * A page or a metadata file deflated in one call: a stream pipeline per entry cost more than
-   * the deflating itself, and an archive holds thousands of such entries.
-   */
-  private async writeSmall(entry: ZipEntry, data: Buffer): Promise<void> {
-    entry.crc32 = zlib.crc32(data);
-    entry.uncompressedSize = data.length;
-    const stored = entry.compress ? zlib.deflateRawSync(data, { level: 6 }) : data;
-    entry.compressedSize = stored.length;
-    assertDescribable(entry, entry.compressedSize);
-    await this.output.write(stored);
   }
 
   private assertReady(action: string): void {
@@ -205,7 +210,11 @@ export class ZipWriter {
   }
 }
 
-/** Buffers up to this size are deflated synchronously; larger ones stream, so the event loop never stalls long. */
+/**
+ * Buffers up to this size are deflated in one synchronous call: a stream pipeline per entry cost
+ * more than the deflating itself, and an archive holds thousands of small entries. Larger ones
+ * stream, so the event loop never stalls long.
+ */
 const inlineLimit = 1024 * 1024;
 
 function asBuffer(chunk: unknown): Buffer {

@@ -1,0 +1,29 @@
+import type { ExportDocument, ExportFormat, ExportManifest } from '../domain/exportModel.js';
+import { documentPage } from './html/documentPage.js';
+import { documentXml } from './xml/documentXml.js';
+import { formXml } from './xml/formXml.js';
+
+/** One file of the archive, by its path below the top folder. */
+export interface Entry {
+  path: string;
+  data: string | Buffer;
+}
+
+/** A document to render, with what its page needs to know of the archive around it. */
+export interface DocumentToRender {
+  doc: ExportDocument;
+  /** The page of the folder or notebook the document sits in, when that is in the archive too. */
+  parentPagePath: string | undefined;
+}
+
+/**
+ * The files one document becomes in an archive of the given format. Pure and synchronous: it
+ * runs on a worker thread (threads/tasks.ts), so everything it needs arrives as cloneable data.
+ */
+export function documentEntries(format: ExportFormat, { doc, parentPagePath }: DocumentToRender, manifest: ExportManifest): Entry[] {
+  if (format === 'html') return [{ path: `${doc.folder}/${doc.folder}.html`, data: documentPage(doc, manifest, parentPagePath) }];
+  return [
+    { path: `${doc.folder}/${doc.folder}.xml`, data: documentXml(doc, manifest.sourceUrl) },
+    { path: `${doc.folder}/${doc.folder}_form.xml`, data: formXml(doc) },
+  ];
+}

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { loadViewer } from '../src/content/access.js';
+import type { ExportRequest } from '../src/domain/exportJob.js';
+import type { Viewer } from '../src/domain/permissions.js';
+import { buildArchive, type BuildOptions } from '../src/export/build.js';
+import { sqliteFile } from '../src/store/db.js';
+import { findExportJob } from '../src/store/queries/exportJobs.js';
+import { findUserById } from '../src/store/queries/users.js';
+import { version } from '../src/version.js';
+import { checkZip } from './support/archives.js';
+import { forEachDatabase, useLab, type Account, type Lab } from './support/lab.js';
+import { loseAttachment, upload } from './support/labWork.js';
+
+/**
+ * Issue 9: documents are rendered and deflated on worker threads, several batches at once, and
+ * written in order. An archive built so must hold what one built a batch at a time on the event
+ * loop holds: the same entries in the same order, the same bytes in each.
+ */
+
+/** Enough documents for several pages of the plan and several render batches, some cut by size. */
+const documentCount = 130;
+
+async function labWork(lab: Lab, who: Account) {
+  const post = async (route: string, body: unknown) => {
+    const r = await lab.call('POST', route, { key: who.key, body });
+    assert.equal(r.status, 201, r.text);
+    return r.body.id as number;
+  };
+  const image = await upload(lab, who, 'gel.png', 'image/png', Buffer.alloc(3000, 7));
+  const table = await upload(lab, who, 'od600.csv', 'text/csv', Buffer.from('t,od\n0,0.1\n'.repeat(500)));
+  const notebook = await post('/folders', { name: 'Growth curves', notebook: true });
+  const folder = await post('/folders', { name: 'Protocols' });
+  const ids: number[] = [];
+  for (let i = 0; i < documentCount; i++) {
+    // Every seventh is long, so that batches are cut by size as well as by count.
+    const filler = `<p>Reading ${i}: absorbance at 600 nm, blank subtracted.</p>`.repeat(i % 7 === 0 ? 3000 : 3);
+    const links = ids.length ? ` after <docId=${ids[ids.length - 1]}>` : '';
+    const files = i % 10 === 0 ? ` <fileId=${image}> <fileId=${table}>` : '';
+    ids.push(await post('/documents', { name: `Day ${i}`, parentFolderId: i % 2 ? notebook : folder, fields: [{ content: `${filler}${links}${files}` }] }));
+  }
+  for (const id of ids.slice(0, 5)) {
+    const r = await lab.call('PUT', `/documents/${id}`, { key: who.key, body: { fields: [{ content: `<p>Revised</p> <fileId=${image}>` }] } });
+    assert.equal(r.status, 200, r.text);
+  }
+  return { notebook };
+}
+
+/** Each entry's name below the top folder, how it is stored, and a hash of its bytes, in archive order. */
+function contents(file: string): string[] {
+  const script = [
+    'import hashlib, sys, zipfile',
+    'z = zipfile.ZipFile(sys.argv[1])',
+    'top = z.namelist()[0]',
+    // The archive's random id is its own: the only bytes two builds of one export may not share.
+    'archive_id = next(l for l in z.read(top + "manifest.txt").split(b"\\n") if l.startswith(b"archiveId:")).split(b":", 1)[1]',
+    'for i in z.infolist():',
+    '    data = z.read(i).replace(archive_id, b"<archive id>")',
+    '    print(i.filename[len(top):], i.compress_type, hashlib.sha256(data).hexdigest())',
+  ].join('\n');
+  return execFileSync('python3', ['-c', script, file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\n').filter(Boolean);
+}
+
+forEachDatabase((kind) => {
+  describe('an archive rendered on worker threads', () => {
+    const lab = useLab(kind, { ELNPORT_WORKERS: '0', ELNPORT_RATE_LIMIT: '1000000' });
+    let jobId: number;
+    let viewer: Viewer;
+    let request: ExportRequest;
+    let notebook: number;
+    let alice: Account;
+
+    before(async () => {
+      alice = await lab().createUser('alice');
+      ({ notebook } = await labWork(lab(), alice));
+      // No worker takes the job: it is only the row the builds' plans belong to, one build at a
+      // time. The service stops, or its sweeper would take the plan of a job no worker runs for an orphan's.
+      await lab().server.exports.stop();
+      const start = await lab().call('POST', '/export/html/user', { key: alice.key });
+      assert.equal(start.status, 202, start.text);
+      jobId = start.body.id;
+      const job = (await findExportJob(lab().server.store.db, jobId))!;
+      request = job.request;
+      viewer = await loadViewer(lab().server.store.db, (await findUserById(lab().server.store.db, job.ownerId))!);
+    });
+
+    async function build(asked: Partial<ExportRequest>, options: BuildOptions): Promise<string> {
+      const { store, blobs, archives } = lab().server;
+      const ctx = { db: store.db, blobs, archives, appVersion: version, sourceUrl: lab().url, sqliteFile: kind === 'sqlite' ? sqliteFile(lab().dataDir) : undefined };
+      const built = await buildArchive(ctx, jobId, viewer, { ...request, ...asked }, new AbortController().signal, () => undefined, options);
+      const file = path.join(lab().dataDir, 'archives', built.name);
+      checkZip(file);
+      return file;
+    }
+
+    const revisions = /^doc_[^/]+-rev\d+\//;
+    const copies = /^doc_[^/]+\/gel\.png /;
+    const cases: [string, () => Partial<ExportRequest>, RegExp][] = [
+      ['HTML, a user with revision history', () => ({ format: 'html', includeRevisionHistory: true }), revisions],
+      ['XML, a user with revision history', () => ({ format: 'xml', includeRevisionHistory: true }), revisions],
+      ['HTML, a selection (files copied beside documents)', () => ({ format: 'html', scope: 'selection', selections: [notebook] }), copies],
+      ['XML, a selection (files copied beside documents)', () => ({ format: 'xml', scope: 'selection', selections: [notebook] }), copies],
+    ];
+    for (const [title, asked, holds] of cases) {
+      it(`holds the same entries, in the same order, with the same bytes, as one built sequentially: ${title}`, { timeout: 120_000 }, async () => {
+        const parallel = contents(await build(asked(), { parallel: true, window: 3 }));
+        const sequential = contents(await build(asked(), { parallel: false }));
+        const pages = parallel.filter((e) => /^doc_Day-\d+-\d+\/doc_Day-\d+-\d+\.(html|xml) /.test(e));
+        assert.ok(pages.length >= documentCount / 2, parallel.join('\n'));
+        assert.ok(parallel.some((e) => holds.test(e)), `an entry like ${holds}:\n${parallel.join('\n')}`);
+        assert.deepEqual(parallel, sequential);
+      });
+    }
+
+    // Last: it leaves alice's work unexportable.
+    it('leaves neither plan rows nor a draft behind, whether the build completes or fails', async () => {
+      const planRows = async () =>
+        Number((await lab().server.store.db.selectFrom('export_plan').select((eb) => eb.fn.countAll().as('n')).where('job_id', '=', jobId).executeTakeFirstOrThrow()).n);
+      const drafts = () => fs.readdirSync(path.join(lab().dataDir, 'archives', 'tmp'));
+      await build({ format: 'xml' }, {});
+      assert.equal(await planRows(), 0);
+      await loseAttachment(lab(), alice);
+      await assert.rejects(build({ format: 'xml' }, {}), /is missing from the server's storage/);
+      assert.equal(await planRows(), 0);
+      assert.deepEqual(drafts(), []);
+    });
+  });
+});
