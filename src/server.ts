@@ -29,7 +29,7 @@ export interface Parts {
 }
 
 export async function openParts(config: Config): Promise<Parts> {
-  const store = await openStore(config);
+  const store = await openStore(config, { checkpointsOnThread: true });
   return {
     store,
     blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')),
@@ -61,14 +61,16 @@ export async function startServer(config: Config, given?: Parts, logger?: Logger
       async close() {
         await server.close();
         await exports.stop();
-        await closeThreads();
+        // Before the threads: the store's checkpoints run on them (store/walCheckpoints.ts).
         await parts.store.close();
+        await closeThreads();
       },
     };
   } catch (error) {
     await app?.close();
     await exports.stop();
     await parts.store.close();
+    await closeThreads();
     throw error;
   }
 }

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Parser } from 'htmlparser2';
-import { useLab } from './support/lab.js';
+import { sysadminKey, useLab } from './support/lab.js';
+import { rawRequest } from './support/rawHttp.js';
 
 const packageJson = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { license: string };
 const redocly = path.resolve('node_modules/.bin/redocly');
@@ -126,6 +127,17 @@ describe('the OpenAPI document and its page', () => {
     assert.deepEqual(wrong, []);
   });
 
+  it("compiles each operation's schemas when it is first called: none answers a sysadmin with 500", async () => {
+    const failed: string[] = [];
+    for (const op of operations) {
+      const r = await fetch(`${lab().url}${op.path.replace(/\{[^}]+\}/g, '1')}`, { method: op.method, headers: { apiKey: sysadminKey } });
+      await r.arrayBuffer();
+      // A 401 would mean the call stopped before its schemas: the sweep has disabled its own key.
+      if (r.status >= 500 || r.status === 401) failed.push(`${op.method} ${op.path}: ${r.status}`);
+    }
+    assert.deepEqual(failed, []);
+  });
+
   it('includes HEAD /export/{name}, with the refusals of a download', () => {
     const head = document.paths['/api/v1/export/{name}']?.head as Operation | undefined;
     assert.ok(head, 'no HEAD /api/v1/export/{name}');
@@ -164,6 +176,26 @@ describe('the OpenAPI document and its page', () => {
       assert.ok(asset.headers.get('content-security-policy'), `${ref} has no CSP`);
       if (ref === 'json') assert.deepEqual(JSON.parse(body), document);
     }
+  });
+
+  it('answers HEAD, and a request to revalidate, for the page and its assets as for a GET', async () => {
+    for (const path of ['/api/v1/docs/', '/api/v1/docs/static/swagger-ui.css', '/api/v1/docs/json']) {
+      const get = await fetch(`${lab().url}${path}`);
+      const body = Buffer.from(await get.arrayBuffer());
+      const head = await fetch(`${lab().url}${path}`, { method: 'HEAD' });
+      assert.equal(head.status, 200, path);
+      assert.equal((await head.arrayBuffer()).byteLength, 0, path);
+      assert.equal(head.headers.get('content-length'), String(body.length), path);
+      assert.equal(head.headers.get('content-type'), get.headers.get('content-type'), path);
+      assert.equal(head.headers.get('content-security-policy'), get.headers.get('content-security-policy'), path);
+    }
+    const css = '/api/v1/docs/static/swagger-ui.css';
+    const etag = (await fetch(`${lab().url}${css}`)).headers.get('etag');
+    assert.ok(etag, 'no ETag on an asset');
+    // fetch would add Cache-Control: no-cache to a conditional request, which asks for the whole body.
+    const unchanged = await rawRequest(lab().url, `GET ${css} HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`);
+    assert.equal(unchanged.status, 304, unchanged.raw.slice(0, 300));
+    assert.equal(unchanged.text, '');
   });
 
   describe('with a public URL configured', () => {

@@ -88,24 +88,27 @@ export function registerConnectionErrors(app: FastifyInstance): void {
     });
     response.end(body);
   });
-  // Node's own check answers with an empty body, so app.ts turns it off and this one answers.
-  app.addHook('onRequest', async (request) => {
-    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
-      throw httpFailure(400, 'An HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2)');
-    }
-  });
   // Fastify answers requests that arrive on open connections while it closes with a 503 of its
   // own shape, unless told not to (app.ts does); this is the same answer in the contract's.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async () => {
-    if (closing) throw httpFailure(503, 'The server is shutting down; send the request again in a moment');
+  // Both checks in one hook, as it runs before every request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    // Node's own check answers with an empty body, so app.ts turns it off and this one answers.
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      done(httpFailure(400, 'An HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2)'));
+    } else if (closing) {
+      done(httpFailure(503, 'The server is shutting down; send the request again in a moment'));
+    } else {
+      done();
+    }
   });
   // Closing drops the idle keep-alive connections once, at its start; one whose answer was still
   // being written then would stay open for the whole keep-alive timeout and hold up the close.
-  app.addHook('onResponse', async () => {
+  app.addHook('onResponse', (_request, _reply, done) => {
     if (closing) app.server.closeIdleConnections();
+    done();
   });
 }

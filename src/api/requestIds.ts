@@ -69,7 +69,8 @@ export const logSerializers = {
 
 export function registerRequestIds(app: FastifyInstance): void {
   // onSend runs for every answer Fastify sends, refusals and the not-found handler's included.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header(requestIdHeader, request.id);
+    done(null, payload);
   });
 }

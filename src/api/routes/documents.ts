@@ -121,7 +121,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const p = page(request.query);
       const order = sortOrder(request.query.orderBy, 'lastModified desc');
-      const { totalHits, documents } = await listDocuments(db, viewerOf(request), request.query.query?.trim() || null, order, p);
+      const { totalHits, documents } = await listDocuments(db, await viewerOf(request), request.query.query?.trim() || null, order, p);
       return {
         totalHits,
         pageNumber: p.pageNumber,
@@ -141,7 +141,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: DocumentJson, ...errors(400, 401, 404, 413, 415, 422, 429, 500) },
       },
     },
-    async (request, reply) => reply.code(201).send(documentJson(request, await createDocument(db, viewerOf(request), request.body))),
+    async (request, reply) => reply.code(201).send(documentJson(request, await createDocument(db, await viewerOf(request), request.body))),
   );
 
   app.get(
@@ -149,7 +149,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: { operationId: 'getDocument', summary: 'A document with its fields', params: IdParams, response: { 200: DocumentJson, ...errors(400, 401, 404, 429, 500) } },
     },
-    async (request) => documentJson(request, await getDocument(db, viewerOf(request), request.params.id)),
+    async (request) => documentJson(request, await getDocument(db, await viewerOf(request), request.params.id)),
   );
 
   app.put(
@@ -163,7 +163,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: DocumentJson, ...errors(400, 401, 404, 413, 415, 422, 429, 500) },
       },
     },
-    async (request) => documentJson(request, await updateDocument(db, viewerOf(request), request.params.id, request.body)),
+    async (request) => documentJson(request, await updateDocument(db, await viewerOf(request), request.params.id, request.body)),
   );
 
   app.delete(
@@ -172,7 +172,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { operationId: 'deleteDocument', summary: 'Delete a document', params: IdParams, response: { 204: Type.Null(), ...errors(400, 401, 404, 429, 500) } },
     },
     async (request, reply) => {
-      await deleteDocument(db, viewerOf(request), request.params.id);
+      await deleteDocument(db, await viewerOf(request), request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -9,7 +9,7 @@ import { isSysadmin, type Viewer } from '../../domain/permissions.js';
 import { authoriseExport } from '../../export/authorise.js';
 import { retryAfterSeconds } from '../../jobs/exportService.js';
 import { findExportJobByArchive } from '../../store/queries/exportJobs.js';
-import { viewerOf } from '../auth.js';
+import { userOf, viewerOf } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { errors } from '../schemas.js';
 import { Binary } from './files.js';
@@ -114,7 +114,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
       async (request, reply) => {
-        const viewer = viewerOf(request);
+        const viewer = await viewerOf(request);
         const job = await app.exports.submit(viewer, await exportRequest(request, viewer, request.params, request.query), request.id);
         const body = jobJson(request, job);
         return reply.code(202).header('Location', body._links[0]!.link).header('Retry-After', retryAfterSeconds(job.status)).send(body);
@@ -123,12 +123,12 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   const download = async (request: FastifyRequest, asked: string) => {
-    const viewer = viewerOf(request);
+    const user = userOf(request);
     const name = asked.includes('.') ? asked : `${asked}.zip`;
     if (!archiveNamePattern.test(name)) throw illegalArgument(`Not an archive name: ${asked}`);
     const job = await findExportJobByArchive(app.store.db, name);
     // Someone else's archive answers exactly like one that never existed.
-    if (!job?.archive || !(job.ownerId === viewer.user.id || isSysadmin(viewer.user))) throw notFound('archive', name);
+    if (!job?.archive || !(job.ownerId === user.id || isSysadmin(user))) throw notFound('archive', name);
     const size = job.archive.deleted ? null : await app.archives.size(name);
     if (size === null || job.archive.expiryDate < new Date().toISOString()) {
       throw gone('This export has expired and was deleted; start a new export');

@@ -82,7 +82,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const viewer = viewerOf(request);
+      const viewer = await viewerOf(request);
       if (!request.isMultipart()) throw unreadableBody('send the file as multipart/form-data with a part named "file"');
       const fields = new Map<string, string>();
       let upload: { part: MultipartFile; blob: StoredBlob } | undefined;
@@ -124,7 +124,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/files/:id',
     { schema: { operationId: 'getFile', summary: "A gallery file's metadata", params: IdParams, response: { 200: FileJson, ...errors(400, 401, 404, 429, 500) } } },
     async (request) => {
-      const { record, file } = await getGalleryFile(db, viewerOf(request), request.params.id);
+      const { record, file } = await getGalleryFile(db, await viewerOf(request), request.params.id);
       return fileJson(request, record, file);
     },
   );
@@ -140,7 +140,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { file } = await getGalleryFile(db, viewerOf(request), request.params.id);
+      const { file } = await getGalleryFile(db, await viewerOf(request), request.params.id);
       // A file's bytes never change, so their hash is a strong tag that a resuming client can send back.
       const etag = `"${file.sha256}"`;
       // RFC 9110 defines Range for GET alone; a HEAD describes the whole file.

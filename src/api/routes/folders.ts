@@ -90,13 +90,13 @@ export const folderRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: FolderJson, ...errors(400, 401, 404, 413, 415, 422, 429, 500) },
       },
     },
-    async (request, reply) => reply.code(201).send(folderJson(request, await createFolder(db, viewerOf(request), request.body))),
+    async (request, reply) => reply.code(201).send(folderJson(request, await createFolder(db, await viewerOf(request), request.body))),
   );
 
   app.get(
     '/folders/:id',
     { schema: { operationId: 'getFolder', summary: 'A folder or notebook', params: IdParams, response: { 200: FolderJson, ...errors(400, 401, 404, 429, 500) } } },
-    async (request) => folderJson(request, await getFolder(db, viewerOf(request), request.params.id)),
+    async (request) => folderJson(request, await getFolder(db, await viewerOf(request), request.params.id)),
   );
 
   app.delete(
@@ -110,7 +110,7 @@ export const folderRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteFolder(db, viewerOf(request), request.params.id);
+      await deleteFolder(db, await viewerOf(request), request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -118,7 +118,7 @@ export const folderRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tree = async (request: FastifyRequest, query: Static<typeof TreeQuery>, folderId?: number) => {
     const p = page(query);
     const order = sortOrder(query.orderBy, 'name asc');
-    const result = await folderTree(db, viewerOf(request), folderId, kindsOf(query.typesToInclude), order, p);
+    const result = await folderTree(db, await viewerOf(request), folderId, kindsOf(query.typesToInclude), order, p);
     const owners = await findUsersByIds(db, [...new Set(result.records.map((r) => r.ownerId))]);
     return {
       totalHits: result.totalHits,

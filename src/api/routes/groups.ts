@@ -5,7 +5,7 @@ import { globalId } from '../../domain/globalIds.js';
 import type { Group } from '../../domain/model.js';
 import { isSysadmin } from '../../domain/permissions.js';
 import { allGroups, findGroup } from '../../store/queries/groups.js';
-import { viewerOf } from '../auth.js';
+import { userOf, viewerOf } from '../auth.js';
 import { selfLink } from '../links.js';
 import { errors, IdParams, Links } from '../schemas.js';
 
@@ -38,8 +38,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { operationId: 'listGroups', summary: "The caller's groups (a sysadmin sees all)", response: { 200: Type.Array(GroupJson), ...errors(401, 429, 500) } },
     },
     async (request) => {
-      const viewer = viewerOf(request);
-      const groups = isSysadmin(viewer.user) ? await allGroups(app.store.db) : viewer.groups;
+      const groups = isSysadmin(userOf(request)) ? await allGroups(app.store.db) : (await viewerOf(request)).groups;
       return groups.map((g) => groupJson(request, g));
     },
   );
@@ -55,9 +54,9 @@ export const groupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const viewer = viewerOf(request);
+      const user = userOf(request);
       const group = await findGroup(app.store.db, request.params.id);
-      if (!group || !(isSysadmin(viewer.user) || group.members.some((m) => m.userId === viewer.user.id))) {
+      if (!group || !(isSysadmin(user) || group.members.some((m) => m.userId === user.id))) {
         throw notFound('group', request.params.id);
       }
       return groupJson(request, group);

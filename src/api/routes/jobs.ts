@@ -4,7 +4,7 @@ import { exportFailed, notFound } from '../../domain/errors.js';
 import { isTerminal, type ExportJob } from '../../domain/exportJob.js';
 import { retryAfterSeconds } from '../../jobs/exportService.js';
 import { countExportJobs, exportJobsPage, findExportJob } from '../../store/queries/exportJobs.js';
-import { viewerOf } from '../auth.js';
+import { userOf } from '../auth.js';
 import { errorBody } from '../errors.js';
 import { apiUrl, page, pageLinks } from '../links.js';
 import { ErrorBody, errors, IdParams, Links, PageQuery } from '../schemas.js';
@@ -64,7 +64,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** A job is its owner's alone: anyone else's, like an unknown one, is 404. */
   const ownJob = async (request: FastifyRequest, id: number) => {
     const job = await findExportJob(app.store.db, id);
-    if (!job || job.ownerId !== viewerOf(request).user.id) throw notFound('job', id);
+    if (!job || job.ownerId !== userOf(request).id) throw notFound('job', id);
     return job;
   };
 
@@ -92,7 +92,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const owner = viewerOf(request).user.id;
+      const owner = userOf(request).id;
       const p = page(request.query);
       const [totalHits, jobs] = await Promise.all([countExportJobs(app.store.db, owner), exportJobsPage(app.store.db, owner, p.offset, p.limit)]);
       return { totalHits, pageNumber: p.pageNumber, jobs: jobs.map((j) => jobJson(request, j)), _links: pageLinks(request, totalHits, p.pageNumber, p.pageSize) };

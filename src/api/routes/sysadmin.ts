@@ -6,7 +6,7 @@ import { isSysadmin } from '../../domain/permissions.js';
 import { createGroup } from '../../content/groups.js';
 import { createUser, enableUser } from '../../content/users.js';
 import { countUsers, listUsersPage } from '../../store/queries/users.js';
-import { viewerOf } from '../auth.js';
+import { userOf } from '../auth.js';
 import { page, pageLinks } from '../links.js';
 import { errors, IdParams, PageQuery, paginated } from '../schemas.js';
 import { userJson } from '../views.js';
@@ -49,7 +49,7 @@ function membersOf(body: Static<typeof NewGroupBody>): Static<typeof NewGroupMem
 }
 
 function requireSysadmin(request: FastifyRequest): void {
-  const { user } = viewerOf(request);
+  const user = userOf(request);
   if (!isSysadmin(user)) throw unauthorized(`${user.username} is not a sysadmin`);
 }
 
@@ -107,7 +107,7 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
           response: { 200: UserDetails, ...(action === 'enable' ? errors(400, 401, 404, 429, 500) : errors(400, 401, 404, 422, 429, 500)) },
         },
       },
-      async (request) => details(await enableUser(app.store.db, viewerOf(request).user, request.params.id, action === 'enable')),
+      async (request) => details(await enableUser(app.store.db, userOf(request), request.params.id, action === 'enable')),
     );
   }
 

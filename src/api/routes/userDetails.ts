@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { viewerOf } from '../auth.js';
+import { userOf } from '../auth.js';
 import { errors, UserSummary } from '../schemas.js';
 import { userJson } from '../views.js';
 
@@ -13,7 +13,7 @@ export const userDetailsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/userDetails/whoami',
     { schema: { operationId: 'whoami', summary: 'The caller', response: { 200: UserDetails, ...errors(401, 429, 500) } } },
     async (request) => {
-      const { user } = viewerOf(request);
+      const user = userOf(request);
       return { ...userJson(user), role: user.role, affiliation: user.affiliation, enabled: user.enabled };
     },
   );

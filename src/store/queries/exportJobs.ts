@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import { compiledOnce, type Db } from '../db.js';
 import { isStorableId } from '../dialect.js';
 import type { ExportJobRow } from '../schema.js';
 import type { ExportCounts } from '../../domain/exportModel.js';
@@ -53,9 +53,12 @@ export async function insertExportJob(db: Db, ownerId: number, request: ExportRe
   return rowToExportJob(row);
 }
 
+const exportJobById = compiledOnce((db: Db, id: number) => db.selectFrom('export_jobs').selectAll().where('id', '=', id));
+
+/** Each poll of a job asks, so the query is compiled once. */
 export async function findExportJob(db: Db, id: number): Promise<ExportJob | undefined> {
   if (!isStorableId(id)) return undefined;
-  const row = await db.selectFrom('export_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await exportJobById(db, id);
   return row && rowToExportJob(row);
 }
 

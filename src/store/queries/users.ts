@@ -1,4 +1,4 @@
-import type { Db } from '../db.js';
+import { compiledOnce, type Db } from '../db.js';
 import { isStorableId } from '../dialect.js';
 import type { NewUserRow, UserRow } from '../schema.js';
 import type { SystemRole, User } from '../../domain/model.js';
@@ -49,8 +49,11 @@ export async function findUsersByUsernames(db: Db, usernames: string[]): Promise
   return rows.map(rowToUser);
 }
 
+const userByApiKeyHash = compiledOnce((db: Db, hash: string) => db.selectFrom('users').selectAll().where('api_key_hash', '=', hash));
+
+/** Every authenticated request asks, so the query is compiled once. */
 export async function findUserByApiKeyHash(db: Db, hash: string): Promise<{ user: User; apiKeyHash: string } | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('api_key_hash', '=', hash).executeTakeFirst();
+  const [row] = await userByApiKeyHash(db, hash);
   return row && { user: rowToUser(row), apiKeyHash: row.api_key_hash ?? '' };
 }
 
