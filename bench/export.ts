@@ -1,128 +1,112 @@
 /**
- * `npm run bench`: builds a corpus in a temporary data dir (documents across notebooks and
- * folders, several hundred MB of attachments, part of them already-compressed images), exports
- * it in both formats through the HTTP API of a real server process, and reports records/s, MB/s,
- * the server's peak RSS during each export, and the ratio of our export time to `zip -r -6` over
- * the same content rendered to disk, measured in the same run.
+ * `npm run bench`: issue 9's figures in one table, measured through the HTTP API of a built
+ * server process (`dist/cli/main.js serve`), each export on a fresh process so that its peak RSS
+ * is the export's own. Each row ends with the command that runs it alone:
  *
- * Sizes can be changed: BENCH_DOCS (default 5000), BENCH_FILES (default 40), BENCH_FILE_MB (default 8).
- * BENCH_SERVER_NODE_OPTIONS passes Node options to the server alone, e.g. --max-old-space-size=96
- * to see how much of its peak RSS is heap the garbage collector had not yet reclaimed.
+ *   node --import tsx bench/export.ts [--row ID]... [--concurrent N] [--list]
+ *
+ * - Throughput (docs-5000-html … attachments-xml): export s, records/s, MB/s, archive MB, peak
+ *   RSS, and `zip -r -6` over the same content extracted to disk, timed in the same run.
+ * - Flat memory (idle, memory-1000, memory-20000): BENCH_DOCS=100000 adds memory-100000 (9–10
+ *   minutes more on 2 busy cores, most of it saving the documents); `--row memory-N` runs any size alone.
+ * - `--concurrent N` (concurrent-20 in the full run): N users of 1,000 documents each export at once.
+ * - responsive: GET /jobs/{id} latency from 4 pollers and the server's event-loop delay (read by
+ *   bench/loopProbe.mjs inside the server) while 2 exports of 20,000 documents run; idle-poll:
+ *   autocannon on GET /jobs/{id} for 10 s.
+ * - content-limit-*: issue 7's document with a field at the content limit.
+ * - zip64, opt-in (BENCH_ZIP64=1, or --row zip64): a 4.5 GiB archive through the API, checked by
+ *   `unzip -t` and Python's zipfile; it needs ~16 GiB free and adds 6–8 minutes.
+ *
+ * BENCH_SERVER_DIR=/path/to/checkout measures another built checkout's server (this tree is built
+ * first otherwise); BENCH_SERVER_NODE_OPTIONS passes Node options to the server, e.g. --cpu-prof.
+ * BENCH_FILES and BENCH_FILE_MB change the mixed corpus (40 × 8 MB), BENCH_ROUNDS the content-limit
+ * rounds (3). Progress goes to stderr, the table to stdout.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import zlib from 'node:zlib';
-import { benchKey, caller, serverProcess } from './serverProcess.js';
+import { parseArgs } from 'node:util';
+import { Bench } from './bench.js';
+import { mb, thousands } from './format.js';
+import { defaultRows, rowFor, type Figures, type Row } from './rows.js';
+import { ownTree, serverDir } from './serverProcess.js';
 
-const documents = Number(process.env.BENCH_DOCS ?? 5000);
-const fileCount = Number(process.env.BENCH_FILES ?? 40);
-const fileMb = Number(process.env.BENCH_FILE_MB ?? 8);
-const key = benchKey;
+/** The settings every row's figures depend on, repeated in its command with the row's own. */
+const serverSettings = ['BENCH_SERVER_DIR', 'BENCH_SERVER_NODE_OPTIONS'];
 
-function rssKb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+function command(row: Row): string {
+  const quote = (v: string) => (/^[\w./=:,-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`);
+  const env = [...serverSettings, ...(row.settings ?? [])].filter((name) => process.env[name]).map((name) => `${name}=${quote(process.env[name]!)}`);
+  return [...env, 'node --import tsx bench/export.ts', `--row ${row.id}`].join(' ');
+}
+
+const header = ['row', 'what', 'records', 'export s', 'records/s', 'MB/s', 'archive MB', 'peak RSS MB (HWM / sampled)', 'zip -r -6 s', 'export / zip', 'other figures', 'command'];
+
+function cells(row: Row, f: Figures): string[] {
+  const perSecond = (n?: number) => (n !== undefined && f.seconds ? n / f.seconds : undefined);
+  const show = (n: number | undefined, digits: number) => (n === undefined ? '' : n.toFixed(digits));
+  const rate = perSecond(f.records);
+  return [
+    row.id,
+    row.what,
+    f.records === undefined ? '' : thousands(f.records),
+    show(f.seconds, 2),
+    rate === undefined ? '' : thousands(Math.round(rate)),
+    show(perSecond(f.bytes === undefined ? undefined : f.bytes / 1024 / 1024), 1),
+    f.bytes === undefined ? '' : mb(f.bytes),
+    f.peak ? `${f.peak.hwmMb.toFixed(0)} / ${f.peak.sampledMb.toFixed(0)}` : '',
+    show(f.zipSeconds, 2),
+    f.zipSeconds && f.seconds ? `**${(f.seconds / f.zipSeconds).toFixed(2)}**` : '',
+    f.notes.join('; '),
+    `\`${command(row)}\``,
+  ];
 }
 
 async function main(): Promise<void> {
-  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-bench-'));
-  const { base, serve, stop } = await serverProcess(dataDir, process.env.BENCH_SERVER_NODE_OPTIONS ?? '');
-  let server = await serve();
-  try {
-    const call = caller(base);
-
-    console.log(`Building the corpus: ${documents} documents, ${fileCount} files of ${fileMb} MB…`);
-    const user = await call('POST', '/sysadmin/users', key, {
-      username: 'bench', email: 'bench@lab', firstName: 'Bench', lastName: 'Mark', password: 'password123', role: 'ROLE_USER',
-    });
-    const userKey: string = user.apiKey;
-    const fileIds: number[] = [];
-    for (let i = 0; i < fileCount; i++) {
-      // Half are "images" of random bytes (already compressed), half compressible CSV-like text.
-      const image = i % 2 === 0;
-      const bytes = image
-        ? randomBytes(fileMb * 1024 * 1024)
-        : Buffer.from(Array.from({ length: fileMb * 1024 * 64 }, (_, j) => `${j},${(Math.sin(j) * 1000).toFixed(3)}\n`).join('').slice(0, fileMb * 1024 * 1024));
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(bytes)], { type: image ? 'image/jpeg' : 'text/csv' }), image ? `image-${i}.jpg` : `data-${i}.csv`);
-      const r = await fetch(`${base}/files`, { method: 'POST', headers: { apiKey: userKey }, body: form });
-      fileIds.push(((await r.json()) as { id: number }).id);
-    }
-    const containers: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      containers.push((await call('POST', '/folders', userKey, { name: `${i % 2 ? 'Notebook' : 'Folder'} ${i}`, notebook: i % 2 === 1 })).id);
-    }
-    const paragraph = '<p>Incubated at 37 °C for 2 h; OD600 measured every 30 min. Results consistent with the previous run.</p>'.repeat(6);
-    for (let i = 0; i < documents; i++) {
-      const attach = i % Math.ceil(documents / fileCount) === 0 ? `<fileId=${fileIds[(i / Math.ceil(documents / fileCount)) | 0]}>` : '';
-      await call('POST', '/documents', userKey, {
-        name: `Experiment ${i}`,
-        tags: `bench,batch${i % 10}`,
-        parentFolderId: containers[i % containers.length],
-        form: { id: 2 },
-        fields: [{ content: paragraph }, { content: paragraph }, { content: `${paragraph}${attach}` }, { content: '<p>Done.</p>' }],
-      });
-    }
-    const records = documents + fileCount + containers.length;
-    // A fresh process, so the peak RSS is the export's and not the uploads'.
-    await stop(server);
-    server = await serve();
-    const idleRss = rssKb(server.pid!);
-    const attachmentMb = fileCount * fileMb;
-
-    const rows: string[][] = [];
-    for (const format of ['html', 'xml']) {
-      const started = Date.now();
-      let peak = rssKb(server.pid!);
-      const job = await call('POST', `/export/${format}/user`, userKey);
-      let status: any;
-      for (;;) {
-        peak = Math.max(peak, rssKb(server.pid!));
-        status = await call('GET', `/jobs/${job.id}`, userKey);
-        if (['COMPLETED', 'FAILED', 'ABANDONED'].includes(status.status)) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const seconds = (Date.now() - started) / 1000;
-      if (status.status !== 'COMPLETED') throw new Error(`${format} export ${status.status}: ${JSON.stringify(status.result)}`);
-      const archive = path.join(dataDir, 'archives', status.result.archiveName);
-      if (String(zlib.crc32(fs.readFileSync(archive))) !== status.result.checksum) throw new Error('checksum mismatch');
-
-      // The baseline: the same content, rendered to disk, zipped by Info-ZIP at level 6.
-      const rendered = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-bench-rendered-'));
-      execFileSync('unzip', ['-q', archive, '-d', rendered]);
-      const zipped = path.join(rendered, '..', `${path.basename(rendered)}.zip`);
-      const zipStart = Date.now();
-      execFileSync('zip', ['-r', '-6', '-q', zipped, '.'], { cwd: rendered });
-      const zipSeconds = (Date.now() - zipStart) / 1000;
-      const zipBytes = fs.statSync(zipped).size;
-      fs.rmSync(rendered, { recursive: true, force: true });
-      fs.rmSync(zipped, { force: true });
-
-      rows.push([
-        format,
-        seconds.toFixed(2),
-        (records / seconds).toFixed(0),
-        (status.result.size / 1024 / 1024 / seconds).toFixed(1),
-        (status.result.size / 1024 / 1024).toFixed(1),
-        (peak / 1024).toFixed(0),
-        zipSeconds.toFixed(2),
-        (zipBytes / 1024 / 1024).toFixed(1),
-        (seconds / zipSeconds).toFixed(2),
-      ]);
-    }
-    console.log(`\nCorpus: ${documents} documents, ${containers.length} folders/notebooks, ${fileCount} files (${attachmentMb} MB, half incompressible images); ${records} records.`);
-    const header = ['format', 'export s', 'records/s', 'MB/s', 'archive MB', 'peak RSS MB', 'zip -r -6 s', 'zip MB', 'ratio to zip'];
-    console.log(header.join('\t'));
-    for (const row of rows) console.log(row.join('\t'));
-    console.log(`Server RSS before the exports: ${(idleRss / 1024).toFixed(0)} MB.`);
-  } finally {
-    await stop(server);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+  const { values } = parseArgs({
+    options: { row: { type: 'string', multiple: true }, concurrent: { type: 'string' }, list: { type: 'boolean' } },
+  });
+  const ids = [...(values.row ?? []), ...(values.concurrent ? [`concurrent-${Number(values.concurrent)}`] : [])];
+  if (values.list) {
+    console.log(defaultRows().join('\n'));
+    console.log('memory-N, docs-N-html, docs-N-xml, concurrent-N (any N); zip64');
+    return;
   }
+  const rows = (ids.length ? ids : defaultRows()).map((id) => {
+    const row = rowFor(id);
+    if (!row) throw new Error(`no row "${id}" (--list names them)`);
+    return row;
+  });
+  if (serverDir === ownTree) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ownTree, stdio: ['ignore', 2, 2] });
+  console.error(`Measuring the server of ${serverDir} (${rows.length} rows)…`);
+
+  const bench = await Bench.open();
+  const stop = () => void bench.close().finally(() => process.exit(130));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const table: string[][] = [];
+  const started = Date.now();
+  // Other work on the machine slows every figure: the table says how busy it was.
+  const load = () => os.loadavg()[0]!.toFixed(1);
+  const loadBefore = load();
+  try {
+    for (const row of rows) {
+      console.error(`${row.id}: ${row.what}`);
+      try {
+        table.push(cells(row, await row.run(bench)));
+      } catch (error) {
+        // The other rows still say something (a checkout may fail one and not the rest).
+        console.error(error);
+        table.push(cells(row, { notes: [`FAILED: ${error instanceof Error ? error.message : String(error)}`] }));
+        process.exitCode = 1;
+      }
+    }
+  } finally {
+    await bench.close();
+  }
+  console.log(`\nServer: ${serverDir}; Node ${process.version}; ${os.availableParallelism()} cores; ${rows.length} rows in ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadBefore} before, ${load()} after.\n`);
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const line of table) console.log(`| ${line.join(' | ')} |`);
 }
 
 main().catch((error: unknown) => {
