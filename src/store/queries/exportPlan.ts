@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
-import { PostgresAdapter, sql, type CompiledQuery, type ExpressionBuilder, type Insertable, type InsertQueryNode } from 'kysely';
+import { PostgresAdapter, sql, type CompiledQuery, type ExpressionBuilder, type Insertable, type InsertQueryNode, type Selectable } from 'kysely';
 import type { Db } from '../db.js';
 import type { DB, ExportPlanTable } from '../schema.js';
 import { isStorableId } from '../dialect.js';
@@ -365,16 +365,7 @@ function planRows(db: Db, jobId: number) {
     .where('p.job_id', '=', jobId);
 }
 
-function toPlanRow(row: {
-  record_id: number;
-  kind: string;
-  name: string;
-  owner_id: number;
-  parent_id: number | null;
-  created: string;
-  modified: string;
-  own_folder: number;
-}): PlanRow {
+function toPlanRow(row: Selectable<Omit<ExportPlanTable, 'job_id' | 'link_level' | 'sort_key' | 'walk'>>): PlanRow {
   return {
     id: row.record_id,
     kind: row.kind as RecordKind,
