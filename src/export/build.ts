@@ -18,7 +18,7 @@ import type { ExportPlan } from './archiveContents.js';
 import type { Entry } from './documentEntries.js';
 import { worthCompressing } from './compression.js';
 import { formats } from './formats.js';
-import { DocumentLoader, exportFile, type LoadedDocument } from './load.js';
+import { DocumentLoader, exportFile, extensionOf, type LoadedDocument } from './load.js';
 import { manifestText } from './manifest.js';
 import { inOrder } from './ordered.js';
 import { discardPlan, planExport } from './plan.js';
@@ -199,9 +199,8 @@ class ArchiveBuilder {
         yield chunk;
       }
     }
-    const extension = file.fileName.includes('.') ? file.fileName.slice(file.fileName.lastIndexOf('.') + 1) : '';
     try {
-      await this.zip.addStream(`${this.top}/${path}`, Readable.from(counted()), { size: file.size, compress: worthCompressing(file.contentType, extension) });
+      await this.zip.addStream(`${this.top}/${path}`, Readable.from(counted()), { size: file.size, compress: worthCompressing(file.contentType, extensionOf(file.fileName)) });
     } finally {
       // Not read to its end when the zip failed first: its file handle goes now, not at collection.
       source.destroy();

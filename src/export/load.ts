@@ -11,7 +11,7 @@ import { findUsersByIds } from '../store/queries/users.js';
 import { fieldReferences } from '../store/queries/exportPlan.js';
 import type { PlanLookup, PlannedRecord } from './archiveContents.js';
 
-function extensionOf(fileName: string): string {
+export function extensionOf(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
   return dot > 0 ? fileName.slice(dot + 1).toLowerCase() : '';
 }
