@@ -89,6 +89,23 @@ describe('links in field content are rewritten through the parser', () => {
     }
   });
 
+  it('HTML and XML: a field without href or src comes out byte for byte, unparsed, references and odd markup included', () => {
+    for (const content of [
+      '<p data-file-id="343">x</p><a name="top" data-doc-id="22">y',
+      '<P CLASS=x>unclosed <b><i>tags</b> &amp; a stray &lt; and <br/> h r e f, s-r-c',
+    ]) {
+      assert.equal(fieldContentHtml(field(content), sourceUrl), content);
+      assert.equal(xmlFieldData(content), content);
+    }
+  });
+
+  it('HTML and XML: HREF and SRC in capitals are still found, as the parser reads them', () => {
+    const input = '<p><A HREF="/api/v1/files/343/file" DATA-FILE-ID="343">p</A><IMG SRC="/api/v1/files/344/file" DATA-FILE-ID="344"></p>';
+    const expected = '<p><A href="protocol.pdf" DATA-FILE-ID="343">p</A><IMG src="gel.png" DATA-FILE-ID="344"></p>';
+    assert.equal(fieldContentHtml(field(input), sourceUrl), expected);
+    assert.equal(xmlFieldData(input), expected);
+  });
+
   it('XML: an attribute that only mentions a reference is no reference, and other quoting is understood', () => {
     const mentions = `<p><a title='data-file-id="343"' href="/globalId/SD5">five</a></p>`;
     assert.equal(xmlFieldData(mentions), mentions);

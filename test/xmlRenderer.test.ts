@@ -400,6 +400,18 @@ describe('XML escaping', () => {
     assert.equal(stripNonXmlChars('\uDC00\uD800'), '', 'reversed surrogates are not a pair');
   });
 
+  it('changes, in text and in attributes, each character that needs it and no other', () => {
+    const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\r': '&#13;' };
+    const inAttribute: Record<string, string> = { ...entities, '\t': '&#9;', '\n': '&#10;' };
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      const forbidden = (code < 0x20 && !'\t\n\r'.includes(c)) || (code >= 0xd800 && code <= 0xdfff) || code >= 0xfffe;
+      assert.equal(escapeXmlText(`a${c}b`), forbidden ? 'ab' : `a${entities[c] ?? c}b`, `U+${code.toString(16)}`);
+      assert.equal(escapeXmlAttribute(`a${c}b`), forbidden ? 'ab' : `a${inAttribute[c] ?? c}b`, `U+${code.toString(16)}`);
+    }
+    assert.equal(escapeXmlText('🧪\u{10FFFF}'), '🧪\u{10FFFF}');
+  });
+
   it('keeps a text value exact through a real parser', async () => {
     const xml = await joinPieces(folderTreeXml(each([{ id: 1, name: 'x', kind: 'FOLDER', treeType: 'FOLDER', parentId: null, ownerUsername: 'a\r\nb\t"c"', created: '2026-01-01T00:00:00.000Z', modified: '2026-01-01T00:00:00.000Z', pagePath: 'x-1.html' }])));
     assert.equal(xpath(xml, 'string(//uniqueName)'), 'a\r\nb\t"c"');

@@ -55,6 +55,19 @@ export function replaceTag(tag: StartTag, markup: string): Edit {
   return { start: tag.start, end: tag.end, text: markup };
 }
 
+// An attribute's name is literal text in the markup (character references are decoded in values
+// only), so markup without these words, in any case, has no tag carrying either attribute.
+const urlAttributeName = /href|src/i;
+
+/**
+ * False when no tag of `html` can have an href or src attribute: the edits of link rewriting land
+ * only in such tags, so the parse can be skipped. Most fields hold no link, and the parse was 0.24 s
+ * of an export's 3.1 s (5,000 documents, issue 9).
+ */
+export function mayHaveUrlAttribute(html: string): boolean {
+  return urlAttributeName.test(html);
+}
+
 /**
  * Calls `edit` for each start tag, in document order, and applies the edits it returns, each
  * inside that tag. One parse and one join, so the cost stays linear in the HTML's length.

@@ -1,7 +1,7 @@
 import { referenceHref, type ContentLinks } from '../../domain/archiveLinks.js';
 import type { ExportField } from '../../domain/exportModel.js';
 import { sanitiserVersion, sanitizeFieldHtml } from '../../domain/fieldContent.js';
-import { attribute, editStartTags, replaceTag, setAttribute, type Edit, type StartTag } from '../../domain/startTags.js';
+import { attribute, editStartTags, mayHaveUrlAttribute, replaceTag, setAttribute, type Edit, type StartTag } from '../../domain/startTags.js';
 import { text } from './escape.js';
 
 const withScheme = /^[a-z][a-z0-9+.-]*:/i;
@@ -44,10 +44,11 @@ function tagEdits(tag: StartTag, links: ContentLinks): Edit[] {
  * A field's HTML for its page. Content cleaned by an older sanitiser is held to today's rules
  * first; content this version cleaned on the way in is not sanitised twice (that cost several
  * times the rest of the page). Then, in one parse, its references point at the archive's copies
- * or the source server, and remote images become links.
+ * or the source server, and remote images become links; a field with no href or src is not parsed.
  */
 export function fieldContentHtml(field: ExportField, sourceUrl: string): string {
   const html = field.sanitiserVersion === sanitiserVersion ? field.content : sanitizeFieldHtml(field.content);
+  if (!mayHaveUrlAttribute(html)) return html;
   const links: ContentLinks = {
     files: new Map(field.files.map((f) => [f.file.id, f.href])),
     documents: new Map(field.links.map((l) => [l.id, l.href])),

@@ -20,8 +20,22 @@ const textEntities: Record<string, string> = {
 // A parser turns raw tabs and line breaks in attribute values into spaces.
 const attributeEntities: Record<string, string> = { ...textEntities, '\t': '&#9;', '\n': '&#10;' };
 
+const notXmlCharOnce = new RegExp(notXmlChar.source, 'u');
+
+/**
+ * Matches what stripping, then escaping with `entities`, would change. Most values (names, dates,
+ * ids) hold none and are returned as they are: 70,000 such values took 0.027 s replaced in and
+ * 0.005 s tested first, most of the cost of writing the forms' XML (issue 9).
+ */
+function changedBy(entities: Record<string, string>): RegExp {
+  return new RegExp(`${notXmlChar.source}|[${Object.keys(entities).join('')}]`, 'u');
+}
+
+const changedInText = changedBy(textEntities);
+const changedInAttribute = changedBy(attributeEntities);
+
 export function stripNonXmlChars(value: string): string {
-  return value.replace(notXmlChar, '');
+  return notXmlCharOnce.test(value) ? value.replace(notXmlChar, '') : value;
 }
 
 /**
@@ -31,6 +45,7 @@ export function stripNonXmlChars(value: string): string {
 const escapeChunk = 64 * 1024;
 
 export function escapeXmlText(value: string): string {
+  if (!changedInText.test(value)) return value;
   const text = stripNonXmlChars(value);
   const parts: string[] = [];
   for (let i = 0; i < text.length; i += escapeChunk) parts.push(text.slice(i, i + escapeChunk).replace(/[&<>"\r]/g, (c) => textEntities[c]!));
@@ -38,5 +53,6 @@ export function escapeXmlText(value: string): string {
 }
 
 export function escapeXmlAttribute(value: string): string {
+  if (!changedInAttribute.test(value)) return value;
   return stripNonXmlChars(value).replace(/[&<>"\r\t\n]/g, (c) => attributeEntities[c]!);
 }

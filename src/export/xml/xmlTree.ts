@@ -23,9 +23,15 @@ export interface StreamedElement {
 
 type AttributeValue = string | number | null | undefined;
 
-/** Attributes whose value is null or undefined are left out, in the order given. */
+/**
+ * Attributes whose value is null or undefined are left out, in the order given. A loop, not
+ * Object.entries().flatMap(): that was a sixth of the time spent writing documents' and
+ * forms' XML in a profile (issue 9), called for every element, most with no attributes at all.
+ */
 function attributeList(attributes: Record<string, AttributeValue>): [string, string][] {
-  return Object.entries(attributes).flatMap(([key, value]) => (value === null || value === undefined ? [] : [[key, String(value)]]));
+  const list: [string, string][] = [];
+  for (const [key, value] of Object.entries(attributes)) if (value !== null && value !== undefined) list.push([key, String(value)]);
+  return list;
 }
 
 export function element(
@@ -54,37 +60,36 @@ export function optionalElement(name: string, value: string | number | null | un
 }
 
 function openTag(node: Pick<XmlElement, 'name' | 'attributes'>, indent: string): string {
-  return `${indent}<${node.name}${node.attributes.map(([key, value]) => ` ${key}="${escapeXmlAttribute(value)}"`).join('')}`;
+  let tag = `${indent}<${node.name}`;
+  for (const [key, value] of node.attributes) tag += ` ${key}="${escapeXmlAttribute(value)}"`;
+  return tag;
 }
 
 /**
- * Appends the element's text to `out`. The document is joined once at the end: joining each
- * level's children would copy a large field's text once per level it is nested in (issue 7).
+ * Appended, not joined per level: V8 keeps `a + b` as a pair of pointers (a rope) until the text is
+ * read, so a large field's text is copied once, when the document is encoded, not once per level
+ * it is nested in (issue 7). One array joined at the end, as before, cost 10% more of writing a
+ * document's XML and deflating it (5,000 documents: 0.95 s against 0.99-1.07 s of CPU).
  */
-function render(node: XmlElement, indent: string, out: string[]): void {
-  const open = openTag(node, indent);
-  if (node.content.length === 0) {
-    out.push(`${open}/>`);
-  } else if (typeof node.content === 'string') {
-    out.push(`${open}>`, escapeXmlText(node.content), `</${node.name}>`);
-  } else {
-    out.push(`${open}>\n`);
-    for (const [i, child] of node.content.entries()) {
-      if (i > 0) out.push('\n');
-      render(child, `${indent}    `, out);
-    }
-    out.push(`\n${indent}</${node.name}>`);
+function render(node: XmlElement, indent: string): string {
+  let xml = openTag(node, indent);
+  const { content } = node;
+  if (content.length === 0) return `${xml}/>`;
+  if (typeof content === 'string') return `${xml}>${escapeXmlText(content)}</${node.name}>`;
+  xml += '>\n';
+  const inner = `${indent}    `;
+  for (let i = 0; i < content.length; i++) {
+    if (i > 0) xml += '\n';
+    xml += render(content[i]!, inner);
   }
+  return `${xml}\n${indent}</${node.name}>`;
 }
 
 const declaration = '<?xml version="1.0" encoding="UTF-8"?>';
 
 /** RSpace's newer archives put the root element right after the declaration, indenting by four. */
 export function xmlDocument(root: XmlElement): string {
-  const out = [declaration];
-  render(root, '', out);
-  out.push('\n');
-  return out.join('');
+  return `${declaration}${render(root, '')}\n`;
 }
 
 /** The same text as render() would make, in pieces: a streamed element's children one at a time. */
@@ -97,9 +102,7 @@ async function* renderPieces(node: StreamedElement, indent: string): AsyncIterab
     if ('children' in child) {
       yield* renderPieces(child, `${indent}    `);
     } else {
-      const out: string[] = [];
-      render(child, `${indent}    `, out);
-      yield out.join('');
+      yield render(child, `${indent}    `);
     }
   }
   yield empty ? `${open}/>` : `\n${indent}</${node.name}>`;
