@@ -10,7 +10,7 @@ import { documentEntries, type DocumentToRender } from '../src/export/documentEn
 import { contentAtLimit } from './support/contentAtLimit.js';
 import { forEachDatabase, useLab } from './support/lab.js';
 import { closeThreads, inlineBelow, runOnThread, runTask } from '../src/threads/pool.js';
-import { renderDocuments } from '../src/threads/tasks.js';
+import { renderDocuments } from '../src/export/toRender.js';
 
 /**
  * Issue 7: sanitising one large field held the event loop for seconds, so the server answered

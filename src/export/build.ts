@@ -12,8 +12,7 @@ import type { ExportCounts, ExportFormat, ExportManifest } from '../domain/expor
 import type { MediaFile } from '../domain/model.js';
 import type { Viewer } from '../domain/permissions.js';
 import { findMediaFiles } from '../store/queries/media.js';
-import { maxThreads, runOnThread, runTask } from '../threads/pool.js';
-import { loadAndRender, renderDocuments, toRender, type LoadAndRender, type RenderedDocument } from '../threads/tasks.js';
+import { inlineBelow, maxThreads, runOnThread } from '../threads/pool.js';
 import type { ExportPlan } from './archiveContents.js';
 import type { Entry } from './documentEntries.js';
 import { worthCompressing } from './compression.js';
@@ -23,6 +22,7 @@ import { manifestText } from './manifest.js';
 import { inOrder } from './ordered.js';
 import { discardPlan, planExport } from './plan.js';
 import { PlanReader } from './planReader.js';
+import { loadAndRender, renderDocuments, toRender, type LoadAndRender, type RenderedDocument } from './toRender.js';
 import type { PreparedEntry } from './zip/prepared.js';
 import { ZipWriter } from './zip/zipWriter.js';
 
@@ -255,9 +255,9 @@ class ArchiveBuilder {
     }
     const render = async (batch: LoadedDocument[]) => {
       const input = { format: this.formatName, items: batch.map(({ document }) => toRender(document)), manifest: this.manifest };
-      // A batch too small to be worth a thread is rendered inline (runTask), so a small export starts none.
+      // A batch too small to be worth a thread is rendered inline, as runTask does, so a small export starts none.
       const characters = batch.reduce((sum, loaded) => sum + contentLength(loaded), 0);
-      return byDocument(batch, parallel ? await runTask('renderDocuments', input, characters) : renderDocuments(input));
+      return byDocument(batch, parallel && characters >= inlineBelow ? await runOnThread('renderDocuments', input) : renderDocuments(input));
     };
     return inOrder(renderBatches(this.loaded()), render, width);
   }

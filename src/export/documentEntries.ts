@@ -18,7 +18,7 @@ export interface DocumentToRender {
 
 /**
  * The files one document becomes in an archive of the given format. Pure and synchronous: it
- * runs on a worker thread (threads/tasks.ts), so everything it needs arrives as cloneable data.
+ * runs on a worker thread (export/toRender.ts), so everything it needs arrives as cloneable data.
  */
 export function documentEntries(format: ExportFormat, { doc, parentPagePath }: DocumentToRender, manifest: ExportManifest): Entry[] {
   if (format === 'html') return [{ path: `${doc.folder}/${doc.folder}.html`, data: documentPage(doc, manifest, parentPagePath) }];

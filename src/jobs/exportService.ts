@@ -10,7 +10,6 @@ import { maxAttempts, roundPercent, staleAfterMs, type ExportJob, type ExportReq
 import type { Viewer } from '../domain/permissions.js';
 import { isoNow } from '../domain/time.js';
 import { loadViewer } from '../content/access.js';
-import { buildArchive } from '../export/build.js';
 import { isUniqueViolation } from '../store/dialect.js';
 import { sqliteFile } from '../store/db.js';
 import { exportJobsPage, findExportJob, insertExportJob } from '../store/queries/exportJobs.js';
@@ -151,6 +150,8 @@ export class ExportService {
     };
     const heartbeat = setInterval(store, heartbeatMs);
     try {
+      // The builder (renderers, zip writer, plan) is loaded by the first export: an idle server holds about 4 MB less.
+      const { buildArchive } = await import('../export/build.js');
       const built = await buildArchive(
         {
           db,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import type SQLite from 'better-sqlite3';
 
@@ -9,7 +10,7 @@ import type SQLite from 'better-sqlite3';
  * slowest 16–39 ms, and the event loop's worst delay was 18–43 ms (bench/walCheckpoints.ts, issue 9).
  *
  * For the server's own connection a worker thread makes the checkpoints instead, on a connection
- * of its own (threads/tasks.ts): four times a second the WAL's header says how many pages wait,
+ * of its own (checkpointWal): four times a second the WAL's header says how many pages wait,
  * and past 250 the thread copies them. Then 0–1 commits took over 5 ms (the slowest 3.6–11 ms)
  * and the worst delay was 9–17 ms. The commit's own checkpoint stays, further off, for a thread
  * that falls behind (a pool busy with an export), so that the WAL stays bounded. Durability is
@@ -34,6 +35,23 @@ function readHeader(shm: number, buffer: Buffer): { version: number; waitingPage
 }
 const headerBytes = 100;
 const knownVersion = 3_007_000;
+
+/**
+ * Copies the pages the embedded database's WAL holds into its file, on a connection of this
+ * thread's own (above says why). PASSIVE: it waits for no reader or writer, and leaves what it
+ * cannot copy yet to the next one. A task of the threads (threads/pool.ts): a thread that only
+ * checkpoints loads this module and the addon, nothing of the export's.
+ */
+export function checkpointWal(file: string): { busy: boolean; walFrames: number; copied: number } {
+  const SQLite = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  const database = new SQLite(file, { fileMustExist: true });
+  try {
+    const [result] = database.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    return { busy: result?.busy === 1, walFrames: result?.log ?? 0, copied: result?.checkpointed ?? 0 };
+  } finally {
+    database.close();
+  }
+}
 
 async function checkpointOnThread(file: string): Promise<void> {
   const { runOnThread } = await import('../threads/pool.js');
