@@ -1,4 +1,5 @@
-import sanitizeHtml from 'sanitize-html';
+import { createRequire } from 'node:module';
+import type SanitizeHtml from 'sanitize-html';
 
 /**
  * Field content is HTML written by scientists. It is sanitised on the way in (formatting kept;
@@ -11,35 +12,37 @@ import sanitizeHtml from 'sanitize-html';
 // browsers and url() fetches from anywhere.
 const safeStyle = /^(?:[#.,%\w\s-]|(?:rgba?|hsla?)\([\d\s.,%]*\))+$/i;
 
-const sanitizeOptions: sanitizeHtml.IOptions = {
-  allowedTags: [
-    ...sanitizeHtml.defaults.allowedTags,
-    'img', 'h1', 'h2', 'span', 'u', 's', 'del', 'ins', 'sub', 'sup', 'font', 'figure', 'figcaption',
-  ],
-  allowedAttributes: {
-    a: ['href', 'name', 'title', 'target', 'rel', 'data-doc-id', 'data-file-id'],
-    img: ['src', 'alt', 'title', 'width', 'height', 'data-file-id'],
-    td: ['colspan', 'rowspan'],
-    th: ['colspan', 'rowspan', 'scope'],
-    font: ['color'],
-    ol: ['start', 'type'],
-    '*': ['class', 'style', 'id', 'lang', 'dir'],
-  },
-  allowedStyles: {
-    '*': Object.fromEntries(
-      [
-        'color', 'background-color', 'text-align', 'font-weight', 'font-style', 'font-size', 'font-family',
-        'text-decoration', 'vertical-align', 'width', 'height', 'margin-left', 'padding-left', 'border',
-      ].map((property) => [property, [safeStyle]]),
-    ),
-  },
-  allowedSchemes: ['http', 'https', 'mailto'],
-  allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
-  allowProtocolRelative: false,
-  disallowedTagsMode: 'discard',
-  // A pasted <script> or <style> must vanish with its text, not leave the code visible.
-  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template'],
-};
+function sanitizeOptions(sanitizeHtml: typeof SanitizeHtml): SanitizeHtml.IOptions {
+  return {
+    allowedTags: [
+      ...sanitizeHtml.defaults.allowedTags,
+      'img', 'h1', 'h2', 'span', 'u', 's', 'del', 'ins', 'sub', 'sup', 'font', 'figure', 'figcaption',
+    ],
+    allowedAttributes: {
+      a: ['href', 'name', 'title', 'target', 'rel', 'data-doc-id', 'data-file-id'],
+      img: ['src', 'alt', 'title', 'width', 'height', 'data-file-id'],
+      td: ['colspan', 'rowspan'],
+      th: ['colspan', 'rowspan', 'scope'],
+      font: ['color'],
+      ol: ['start', 'type'],
+      '*': ['class', 'style', 'id', 'lang', 'dir'],
+    },
+    allowedStyles: {
+      '*': Object.fromEntries(
+        [
+          'color', 'background-color', 'text-align', 'font-weight', 'font-style', 'font-size', 'font-family',
+          'text-decoration', 'vertical-align', 'width', 'height', 'margin-left', 'padding-left', 'border',
+        ].map((property) => [property, [safeStyle]]),
+      ),
+    },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
+    allowProtocolRelative: false,
+    disallowedTagsMode: 'discard',
+    // A pasted <script> or <style> must vanish with its text, not leave the code visible.
+    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'template'],
+  };
+}
 
 /**
  * Names the rules above. Each field stores the version that cleaned it, so an export
@@ -51,8 +54,19 @@ export const sanitiserVersion = '2026-12-02';
 /** What content stored before versions were recorded carries (and never equals a real version). */
 export const unknownSanitiserVersion = 'unknown';
 
+/**
+ * Loaded by the first content to clean: an export's render threads import this module for its
+ * escaping and clean only content stored under older rules, and sanitize-html (with postcss and a
+ * second htmlparser2) was a large part of a new thread's start.
+ */
+let sanitizer: { clean: typeof SanitizeHtml; options: SanitizeHtml.IOptions } | undefined;
+
 export function sanitizeFieldHtml(html: string): string {
-  return sanitizeHtml(html, sanitizeOptions);
+  if (!sanitizer) {
+    const clean = createRequire(import.meta.url)('sanitize-html') as typeof SanitizeHtml;
+    sanitizer = { clean, options: sanitizeOptions(clean) };
+  }
+  return sanitizer.clean(html, sanitizer.options);
 }
 
 export interface References {
