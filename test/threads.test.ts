@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import zlib from 'node:zlib';
@@ -150,5 +150,36 @@ forEachDatabase((kind) => {
       await once(child, 'exit');
       assert.deepEqual(JSON.parse(out), { status: 200, documents: 0, save: 201 }, 'the status answer waited for the save');
     });
+  });
+});
+
+/**
+ * Issue 9: a new thread loads only the module of the task it runs, and a thread that renders never
+ * loads the sanitiser, which was a large part of a thread's start. Each module is imported in a
+ * fresh process, and what CommonJS packages it pulled in is read from the module cache.
+ */
+describe('what a thread loads for its task', () => {
+  function packagesLoadedBy(module: string, then = ''): string[] {
+    const script = `
+      import { createRequire } from 'node:module';
+      const m = await import(${JSON.stringify(new URL(module, import.meta.url).href)});
+      ${then}
+      const cache = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify([...new Set(cache.flatMap((f) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(f)?.[1] ?? []))]));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_TEST_CONTEXT: undefined } });
+    return JSON.parse(out.trim().split('\n').at(-1)!) as string[];
+  }
+
+  it('renders documents without loading the sanitiser', () => {
+    assert.ok(!packagesLoadedBy('../src/export/toRender.ts').includes('sanitize-html'));
+  });
+
+  it('checkpoints without loading the database addon until it checkpoints, nor the sanitiser', () => {
+    const loaded = packagesLoadedBy('../src/store/walCheckpoints.ts');
+    assert.ok(!loaded.includes('better-sqlite3') && !loaded.includes('sanitize-html'), loaded.join(', '));
+  });
+
+  it('loads the sanitiser for the first field it cleans (so the checks above can see it)', () => {
+    assert.ok(packagesLoadedBy('../src/threads/tasks.ts', `m.prepareField('<p>x</p>');`).includes('sanitize-html'));
   });
 });

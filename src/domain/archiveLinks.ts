@@ -1,5 +1,5 @@
 import { globalId } from './globalIds.js';
-import { editStartTags, idAttribute, setAttribute, type StartTag } from './startTags.js';
+import { editStartTags, idAttribute, mayHaveUrlAttribute, setAttribute, type StartTag } from './startTags.js';
 
 /**
  * Field content points at the live server: files as `/api/v1/files/N/file` with `data-file-id`,
@@ -29,8 +29,9 @@ export function referenceHref(tag: StartTag, links: ContentLinks): string | unde
   return undefined;
 }
 
-/** Rewrites the href or src of every tag carrying a reference; nothing else changes. */
+/** Rewrites the href or src of every tag carrying a reference; nothing else changes, and HTML with neither is not parsed. */
 export function rewriteContentLinks(html: string, links: ContentLinks): string {
+  if (!mayHaveUrlAttribute(html)) return html;
   return editStartTags(html, (tag) => {
     const href = referenceHref(tag, links);
     if (href === undefined) return [];

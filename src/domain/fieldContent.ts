@@ -147,11 +147,12 @@ export function plainText(html: string): string {
 }
 
 const htmlSpecial = /[&<>"']/;
+const htmlSpecials = new RegExp(htmlSpecial.source, 'g');
 
 export function escapeHtml(text: string): string {
   // Most of what a page inserts (names, dates, ids) needs no escaping: tested first, 5,000
   // documents' pages spent 0.011 s escaping, not 0.032 s (issue 9).
-  return htmlSpecial.test(text) ? text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`) : text;
+  return htmlSpecial.test(text) ? text.replace(htmlSpecials, (c) => `&#${c.charCodeAt(0)};`) : text;
 }
 
 /** Second half: tokens become markup; images are shown inline, other files linked. */

@@ -12,7 +12,7 @@ import type { ExportCounts, ExportFormat, ExportManifest } from '../domain/expor
 import type { MediaFile } from '../domain/model.js';
 import type { Viewer } from '../domain/permissions.js';
 import { findMediaFiles } from '../store/queries/media.js';
-import { inlineBelow, maxThreads, runOnThread } from '../threads/pool.js';
+import { maxThreads, runOnThread, worthAThread } from '../threads/pool.js';
 import type { ExportPlan } from './archiveContents.js';
 import type { Entry } from './documentEntries.js';
 import { worthCompressing } from './compression.js';
@@ -255,9 +255,9 @@ class ArchiveBuilder {
     }
     const render = async (batch: LoadedDocument[]) => {
       const input = { format: this.formatName, items: batch.map(({ document }) => toRender(document)), manifest: this.manifest };
-      // A batch too small to be worth a thread is rendered inline, as runTask does, so a small export starts none.
+      // A batch too small to be worth a thread is rendered inline, so a small export starts none.
       const characters = batch.reduce((sum, loaded) => sum + contentLength(loaded), 0);
-      return byDocument(batch, parallel && characters >= inlineBelow ? await runOnThread('renderDocuments', input) : renderDocuments(input));
+      return byDocument(batch, parallel && worthAThread(characters) ? await runOnThread('renderDocuments', input) : renderDocuments(input));
     };
     return inOrder(renderBatches(this.loaded()), render, width);
   }

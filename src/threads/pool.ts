@@ -35,6 +35,11 @@ type FieldTask = keyof typeof fieldTasks;
  */
 export const inlineBelow = 16 * 1024;
 
+/** Whether work on input of `size` UTF-16 units is worth a thread's round trip (see inlineBelow). */
+export function worthAThread(size: number): boolean {
+  return size >= inlineBelow;
+}
+
 /**
  * As many threads as cores (up to 4): an export renders and deflates its documents here, and the
  * event loop's share of a 50-document batch is 1–2 ms to hand it over and take it back, against
@@ -55,7 +60,7 @@ let pool: Piscina | undefined;
 
 /** Small input is worked on inline (see inlineBelow); `size` is the input's length in UTF-16 units. */
 export async function runTask<N extends FieldTask>(name: N, input: Parameters<Tasks[N]>[0], size: number): Promise<Result<N>> {
-  if (size < inlineBelow) return (fieldTasks[name] as (input: unknown) => Result<N>)(input);
+  if (!worthAThread(size)) return (fieldTasks[name] as (input: unknown) => Result<N>)(input);
   return runOnThread(name, input);
 }
 

@@ -1,6 +1,5 @@
 import type { ExportDocument } from '../../domain/exportModel.js';
 import { rewriteContentLinks, type ContentLinks } from '../../domain/archiveLinks.js';
-import { mayHaveUrlAttribute } from '../../domain/startTags.js';
 import { fieldElement } from './fieldXml.js';
 import { element, optionalElement, xmlDocument } from './xmlTree.js';
 
@@ -14,8 +13,7 @@ function contentRewriter(doc: ExportDocument, sourceUrl: string): (html: string)
     documents: new Map(doc.fields.flatMap((field) => field.links.map((link) => [link.id, link.href] as const))),
     sourceUrl,
   };
-  // Only an href or src is rewritten: a field with neither is not parsed.
-  return (html) => (mayHaveUrlAttribute(html) ? rewriteContentLinks(html, links) : html);
+  return (html) => rewriteContentLinks(html, links);
 }
 
 /** `doc_<Name>-<id>.xml`: children in the order of RSpace's `archivalDocument` sequence. */
