@@ -4,9 +4,10 @@ import { centralDirectoryHeader, centralDirectoryHeaderName } from './headers.js
 /**
  * The central directory as it grows. Each entry's header is made as soon as its data is written
  * and copied into large buffers, so the writer keeps no object per entry: what an archive of
- * many entries costs is its headers' bytes (46 + name + 9, 28 more with ZIP64) and 16–32 bytes
- * of name table each. 200,000 entries with 75-byte names held 159 bytes each, where keeping an
- * entry object and a name string each held 772.
+ * many entries costs is its headers' bytes (46 + name + 9, 28 more with ZIP64) and 24–48 bytes
+ * of name table each (a position and a hash per slot). 200,000 entries with 75-byte names held
+ * 159 bytes each before the hashes were kept, where keeping an entry object and a name string
+ * each held 772.
  */
 export class CentralDirectoryRecords {
   entries = 0;
@@ -20,6 +21,8 @@ export class CentralDirectoryRecords {
    * Kept at most half full, so a lookup probes two or three slots.
    */
   private slots = new Float64Array(1024);
+  /** Each occupied slot's hash, so that growing the table rehashes numbers and reads no name back. */
+  private hashes = new Uint32Array(1024);
 
   has(name: Buffer): boolean {
     return this.slots[this.slotOf(name, hashOf(name))] !== 0;
@@ -35,7 +38,10 @@ export class CentralDirectoryRecords {
     }
     header.copy(this.slabs[this.slabs.length - 1]!, this.used);
     if ((this.entries + 1) * 2 > this.slots.length) this.growSlots();
-    this.slots[this.slotOf(entry.name, hashOf(entry.name))] = (this.slabs.length - 1) * slabSize + this.used + 1;
+    const hash = hashOf(entry.name);
+    const slot = this.slotOf(entry.name, hash);
+    this.slots[slot] = (this.slabs.length - 1) * slabSize + this.used + 1;
+    this.hashes[slot] = hash;
     this.used += header.length;
     this.entries++;
   }
@@ -46,6 +52,7 @@ export class CentralDirectoryRecords {
     const slabs = this.slabs;
     this.slabs = [];
     this.slots = new Float64Array(0);
+    this.hashes = new Uint32Array(0);
     yield* slabs;
   }
 
@@ -68,13 +75,23 @@ export class CentralDirectoryRecords {
     return centralDirectoryHeaderName(this.slabs[Math.floor(position / slabSize)]!, position % slabSize);
   }
 
+  /** Names in the table are distinct, so each goes to the first empty slot from its hash: no name is compared. */
   private growSlots(): void {
-    const held = this.slots.filter((position) => position !== 0);
-    this.slots = new Float64Array(this.slots.length * 2);
-    for (const position of held) {
-      const name = this.nameAt(position - 1);
-      this.slots[this.slotOf(name, hashOf(name))] = position;
+    const { slots: oldSlots, hashes: oldHashes } = this;
+    const slots = new Float64Array(oldSlots.length * 2);
+    const hashes = new Uint32Array(slots.length);
+    const mask = slots.length - 1;
+    for (let i = 0; i < oldSlots.length; i++) {
+      const position = oldSlots[i]!;
+      if (position === 0) continue;
+      const hash = oldHashes[i]!;
+      let slot = hash & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = position;
+      hashes[slot] = hash;
     }
+    this.slots = slots;
+    this.hashes = hashes;
   }
 }
 

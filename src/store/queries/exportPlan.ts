@@ -28,8 +28,13 @@ export interface NewPlanRow {
 /** Bound on ids per IN list: well under SQLite's and PostgreSQL's parameter limits. */
 const chunkSize = 900;
 
-/** Plan rows per INSERT: 12 parameters each, 12,000 in all, under SQLite's 32,766 and PostgreSQL's 65,535. */
-const insertChunk = 1000;
+/**
+ * Plan rows per INSERT (12 parameters each, under SQLite's 32,766 and PostgreSQL's 65,535), each
+ * in a turn of the event loop of its own. SQLite holds the loop while a statement runs, so its
+ * are short; PostgreSQL's wait off it, and fewer round trips plan sooner.
+ */
+const sqliteInsertChunk = 250;
+const postgresInsertChunk = 1000;
 
 /** Rows deleted per statement: 5,000 held SQLite (and so the event loop) 9–41 ms a statement; a large plan goes in short steps. */
 const deleteChunk = 1000;
@@ -109,9 +114,9 @@ const fullChunkInserts = new WeakMap<Db, CompiledQuery>();
 
 async function insertChunkOnSqlite(db: Db, chunk: PlanInsert[]): Promise<void> {
   const compiled = fullChunkInserts.get(db);
-  if (chunk.length < insertChunk || !compiled) {
+  if (chunk.length < sqliteInsertChunk || !compiled) {
     const query = insertQuery(db, chunk).compile();
-    if (chunk.length === insertChunk) fullChunkInserts.set(db, query);
+    if (chunk.length === sqliteInsertChunk) fullChunkInserts.set(db, query);
     await db.executeQuery(query);
     return;
   }
@@ -129,8 +134,13 @@ async function insertChunkOnPostgres(db: Db, chunk: PlanInsert[]): Promise<void>
 }
 
 export async function insertPlanRows(db: Db, jobId: number, rows: NewPlanRow[]): Promise<void> {
-  const insert = isPostgres(db) ? insertChunkOnPostgres : insertChunkOnSqlite;
-  for (let i = 0; i < rows.length; i += insertChunk) await insert(db, rows.slice(i, i + insertChunk).map((row) => planInsert(jobId, row)));
+  const postgres = isPostgres(db);
+  const insert = postgres ? insertChunkOnPostgres : insertChunkOnSqlite;
+  const size = postgres ? postgresInsertChunk : sqliteInsertChunk;
+  for (let i = 0; i < rows.length; i += size) {
+    if (i > 0) await setImmediate();
+    await insert(db, rows.slice(i, i + size).map((row) => planInsert(jobId, row)));
+  }
 }
 
 /** A folder of the plan whose contents are still to be walked, lowest id first. */
