@@ -113,7 +113,7 @@ put(gelAttached.path, Buffer.from([0x89, 0x50, 0x4e, 0x47]));
 const placed = (d: ExportDocument) => ({ id: d.id, name: d.name, folder: d.folder, modified: d.modified, parentId: d.parent?.inArchive ? d.parent.id : null });
 const contents = (arrays: Omit<ContentsArrays, 'manifest'>, m = manifest) => contentsOf({ manifest: m, ...arrays });
 const archive = contents({ folders: [project, notebook], documents: [...entries, summary, loose].map(placed), files: [gel] });
-for await (const { path, data } of formats.html.closing(archive)) put(path, await joinPieces(data));
+for await (const { path, data } of formats.html.listings(archive)) put(path, await joinPieces(data));
 
 const pages = readdirSync(top, { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('.html')).sort();
 const read = (path: string) => readFileSync(join(top, path), 'utf8');

@@ -61,7 +61,7 @@ export type IndexedItem =
   | { type: 'file'; file: ExportFile };
 
 /**
- * What the closing pages of an archive (index, A–Z index, folder pages, folderTree.xml, users.xml)
+ * What the listing pages of an archive (index, A–Z index, folder pages, folderTree.xml, users.xml)
  * read about everything it holds, streamed from the plan. Each method may be called more than
  * once; each call reads afresh.
  */

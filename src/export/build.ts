@@ -211,9 +211,25 @@ class ArchiveBuilder {
     await this.zip.addDirectory(this.top);
     await this.write([{ path: 'manifest.txt', data: manifestText(this.manifest) }, ...this.format.opening(this.manifest)]);
     this.advance(recordWeight);
-    await this.writeDocuments();
+    const documents = this.rendered();
+    // Asked for now, so that the first batches render (and a first export's threads load the
+    // renderers and open their connections, 0.3 s) while this thread writes the listings.
+    const first = documents.next();
+    // Its failure is thrown below, where it is awaited, not reported as unhandled meanwhile.
+    first.catch(() => undefined);
+    try {
+      await this.writeListings();
+      await this.writeDocuments(first, documents);
+    } finally {
+      // Stops the rendering if the listings failed; after the last batch it is already done.
+      await documents.return(undefined);
+    }
     await this.writeFiles();
-    for await (const { path, data } of this.format.closing(this.reader)) {
+  }
+
+  /** The pages that list the archive (index, A–Z index, folder pages, folderTree.xml, users.xml), read from the plan. */
+  private async writeListings(): Promise<void> {
+    for await (const { path, data } of this.format.listings(this.reader)) {
       if (typeof data === 'string') await this.zip.addBuffer(`${this.top}/${path}`, data);
       else await this.zip.addStream(`${this.top}/${path}`, Readable.from(this.paced(data)));
       await this.slices.pause();
@@ -263,9 +279,9 @@ class ArchiveBuilder {
   }
 
   /** Written in the plan's order, each document's copied files after its pages. */
-  private async writeDocuments(): Promise<void> {
-    for await (const batch of this.rendered()) {
-      for (const { id, current, entries, copies } of batch) {
+  private async writeDocuments(first: Promise<IteratorResult<RenderedDocument[]>>, rest: AsyncGenerator<RenderedDocument[]>): Promise<void> {
+    for (let next = await first; !next.done; next = await rest.next()) {
+      for (const { id, current, entries, copies } of next.value) {
         for (const entry of entries) await this.zip.addPrepared(`${this.top}/${entry.path}`, entry);
         for (const copy of copies) await this.writeBlob(copy.path, copy.file, `shown in document SD${id}`);
         if (current) this.advance(recordWeight);

@@ -13,8 +13,8 @@ import {
   usersXml,
 } from './xml/index.js';
 
-/** A closing file of the archive: a page as long as the archive is text written as it is read. */
-export interface ClosingEntry {
+/** A file that lists the archive: a page as long as the archive is text written as it is read. */
+export interface ListingEntry {
   path: string;
   data: string | AsyncIterable<string>;
 }
@@ -29,10 +29,11 @@ export interface ArchiveFormat {
   /** The page or metadata beside a file in its own media_ folder (the bytes are written by the builder). */
   media(file: ExportFile, manifest: ExportManifest): Entry[];
   /**
-   * The files written last, read from the plan as they are written: write each entry's data
-   * whole before asking for the next entry, which may go on reading the same contents.
+   * The files that list what the archive holds (index and folder pages, folderTree.xml, users.xml),
+   * read from the plan as they are written, before the documents: write each entry's data whole
+   * before asking for the next entry, which may go on reading the same contents.
    */
-  closing(contents: ArchiveContents): AsyncIterable<ClosingEntry>;
+  listings(contents: ArchiveContents): AsyncIterable<ListingEntry>;
 }
 
 /**
@@ -40,19 +41,19 @@ export interface ArchiveFormat {
  * be tens of thousands of tiny writes for a large archive, and a whole page would be a string as
  * large as the archive's index (issue 9).
  */
-export const closingPieceSize = 64 * 1024;
+export const listingPieceSize = 64 * 1024;
 
 /**
- * Gathers small pieces and cuts large ones to closingPieceSize, never between the halves of a
+ * Gathers small pieces and cuts large ones to listingPieceSize, never between the halves of a
  * surrogate pair: each piece is encoded to UTF-8 on its own.
  */
 async function* inPieces(text: AsyncIterable<string>): AsyncIterable<string> {
   let pending = '';
   for await (const piece of text) {
     pending += piece;
-    while (pending.length >= closingPieceSize) {
-      const last = pending.charCodeAt(closingPieceSize - 1);
-      const cut = last >= 0xd800 && last <= 0xdbff ? closingPieceSize - 1 : closingPieceSize;
+    while (pending.length >= listingPieceSize) {
+      const last = pending.charCodeAt(listingPieceSize - 1);
+      const cut = last >= 0xd800 && last <= 0xdbff ? listingPieceSize - 1 : listingPieceSize;
       yield pending.slice(0, cut);
       pending = pending.slice(cut);
     }
@@ -63,7 +64,7 @@ async function* inPieces(text: AsyncIterable<string>): AsyncIterable<string> {
 const html: ArchiveFormat = {
   opening: () => resources().map((r) => ({ path: `resources/${r.name}`, data: r.data })),
   media: (file, manifest) => (file.folder ? [{ path: `${file.folder}/${file.folder}.html`, data: mediaPage(file, manifest) }] : []),
-  async *closing(contents) {
+  async *listings(contents) {
     for await (const folder of contents.folders()) yield { path: folder.pagePath, data: inPieces(folderPage(folder, contents)) };
     yield { path: 'index.html', data: inPieces(indexPage(contents)) };
     yield { path: 'a-zIndex.html', data: inPieces(azIndexPage(contents)) };
@@ -76,7 +77,7 @@ const xml: ArchiveFormat = {
     { path: 'formSchema.xsd', data: formSchemaXsd },
   ],
   media: (file) => (file.folder ? [{ path: `${file.folder}/${file.folder}.xml`, data: galleryXml(file) }] : []),
-  async *closing(contents) {
+  async *listings(contents) {
     yield { path: 'folderTree.xml', data: inPieces(folderTreeXml(contents.folders())) };
     yield { path: 'folderTreeSchema.xsd', data: folderTreeSchemaXsd };
     yield { path: 'linkResolver.xml', data: linkResolverXml() };

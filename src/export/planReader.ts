@@ -19,7 +19,7 @@ import {
 import type { ArchiveContents, ExportPlan, IndexedItem, ListedDocument, PlanLookup, PlannedRecord } from './archiveContents.js';
 import { exportFile } from './load.js';
 
-/** Rows read at a time by the closing pages' iterators. */
+/** Rows read at a time by the listing pages' iterators. */
 const readPage = 500;
 
 const containers: RecordKind[] = ['FOLDER', 'NOTEBOOK'];
@@ -57,7 +57,7 @@ function iterable<T>(items: () => AsyncGenerator<T>): AsyncIterable<T> {
 }
 
 /**
- * One job's plan as the builder and the closing pages read it: looked up by id, or walked a page
+ * One job's plan as the builder and the listing pages read it: looked up by id, or walked a page
  * at a time by keyset (id order, or A–Z order), so nothing of it is held whole.
  */
 export class PlanReader implements PlanLookup, ArchiveContents {

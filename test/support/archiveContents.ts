@@ -98,7 +98,7 @@ function file(id: number, name: string, fileName: string, parentFolderId: number
 }
 
 /**
- * An archive whose closing pages cover every case the renderers have: a home folder holding a
+ * An archive whose listing pages cover every case the renderers have: a home folder holding a
  * folder and a notebook, an empty folder and an empty notebook, documents at the top and in each,
  * files at the top and in a folder, names to escape, accents, numbers and names filed under '#'.
  */

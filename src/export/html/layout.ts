@@ -31,7 +31,7 @@ export function pageShell(manifest: ExportManifest, page: Page): string {
   return before + page.body + after;
 }
 
-/** A page whose body is written as it is read (the closing pages of a large archive). */
+/** A page whose body is written as it is read (the listing pages of a large archive). */
 export async function* streamedPage(manifest: ExportManifest, page: Omit<Page, 'body'>, body: AsyncIterable<string>): AsyncIterable<string> {
   const [before, after] = pageFrame(manifest, page);
   yield before;

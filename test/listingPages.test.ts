@@ -7,25 +7,25 @@ import { describe, it } from 'node:test';
 import { documentFolder, folderPage as folderPageName } from '../src/domain/archiveNames.js';
 import type { ExportFolder } from '../src/domain/exportModel.js';
 import type { ArchiveContents, ListedDocument } from '../src/export/archiveContents.js';
-import { closingPieceSize, formats, type ClosingEntry } from '../src/export/formats.js';
+import { listingPieceSize, formats, type ListingEntry } from '../src/export/formats.js';
 import { folderTreeSchemaXsd, linkResolverXml, usersSchemaXsd } from '../src/export/xml/index.js';
 import { contentsOf, joinPieces, sampleArchive, sampleManifest, type PlacedDocument } from './support/archiveContents.js';
 import { tempDir } from './support/tempDirs.js';
 
 /** Written by the renderers of 9b8bdb5, which built each page as one string, for sampleArchive. */
-const fixtures = fileURLToPath(new URL('./fixtures/closingPages/', import.meta.url));
+const fixtures = fileURLToPath(new URL('./fixtures/listingPages/', import.meta.url));
 
-async function closing(entries: AsyncIterable<ClosingEntry>): Promise<[string, string][]> {
+async function written(entries: AsyncIterable<ListingEntry>): Promise<[string, string][]> {
   const out: [string, string][] = [];
-  for await (const { path, data } of entries) out.push([path, await joinPieces(data, closingPieceSize)]);
+  for await (const { path, data } of entries) out.push([path, await joinPieces(data, listingPieceSize)]);
   return out;
 }
 
 const at = '2026-11-20T09:30:00.000Z';
 
-describe('closing pages, written as the plan is read', () => {
+describe('listing pages, written as the plan is read', () => {
   it('are, for HTML, byte for byte the pages built whole before, in the same order', async () => {
-    const pages = await closing(formats.html.closing(contentsOf(sampleArchive)));
+    const pages = await written(formats.html.listings(contentsOf(sampleArchive)));
     const folderPages = [...sampleArchive.folders].sort((a, b) => a.id - b.id).map((f) => f.pagePath);
     assert.deepEqual(pages.map(([path]) => path), [...folderPages, 'index.html', 'a-zIndex.html']);
     assert.deepEqual(readdirSync(fixtures).filter((f) => f.endsWith('.html')).sort(), pages.map(([path]) => path).sort());
@@ -33,7 +33,7 @@ describe('closing pages, written as the plan is read', () => {
   });
 
   it('are, for XML, byte for byte folderTree.xml and users.xml built whole before, with the schemas', async () => {
-    const files = new Map(await closing(formats.xml.closing(contentsOf(sampleArchive))));
+    const files = new Map(await written(formats.xml.listings(contentsOf(sampleArchive))));
     assert.deepEqual([...files.keys()], ['folderTree.xml', 'folderTreeSchema.xsd', 'linkResolver.xml', 'users.xml', 'usersSchema.xsd']);
     for (const name of ['folderTree.xml', 'users.xml']) assert.equal(files.get(name), readFileSync(join(fixtures, name), 'utf8'), name);
     assert.equal(files.get('folderTreeSchema.xsd'), folderTreeSchemaXsd);
@@ -42,16 +42,16 @@ describe('closing pages, written as the plan is read', () => {
   });
 
   it('leave users.xml out of a selection', async () => {
-    const files = await closing(formats.xml.closing(contentsOf({ ...sampleArchive, manifest: { ...sampleManifest, scope: 'SELECTION' } })));
+    const files = await written(formats.xml.listings(contentsOf({ ...sampleArchive, manifest: { ...sampleManifest, scope: 'SELECTION' } })));
     assert.deepEqual(files.map(([path]) => path), ['folderTree.xml', 'folderTreeSchema.xsd', 'linkResolver.xml']);
   });
 
   it('write an empty archive\'s pages as before', async () => {
-    const html = new Map(await closing(formats.html.closing(contentsOf({ manifest: sampleManifest }))));
+    const html = new Map(await written(formats.html.listings(contentsOf({ manifest: sampleManifest }))));
     assert.deepEqual([...html.keys()], ['index.html', 'a-zIndex.html']);
     assert.match(html.get('index.html')!, /<p class="subtitle">[^\n]*<\/p>\n<p class="muted">This export holds no records.<\/p>\n<p><a href="a-zIndex.html">/);
     assert.match(html.get('a-zIndex.html')!, /<p class="subtitle">0 items in this export<\/p>\n<p class="muted">This export holds no records.<\/p>\n<\/main>/);
-    const xml = new Map(await closing(formats.xml.closing(contentsOf({ manifest: sampleManifest }))));
+    const xml = new Map(await written(formats.xml.listings(contentsOf({ manifest: sampleManifest }))));
     assert.match(xml.get('folderTree.xml')!, /^<\?xml version="1.0" encoding="UTF-8"\?><exportRecordList>\n {4}<listFolders\/>\n {4}<schemaVersion>1<\/schemaVersion>\n<\/exportRecordList>\n$/);
   });
 
@@ -62,11 +62,11 @@ describe('closing pages, written as the plan is read', () => {
       return { id: 10 + i, name, folder: documentFolder(name, 10 + i), modified: at, parentId: 1 };
     });
     const contents = contentsOf({ manifest: sampleManifest, folders: [notebook], documents });
-    for await (const { path, data } of formats.html.closing(contents)) {
+    for await (const { path, data } of formats.html.listings(contents)) {
       assert.notEqual(typeof data, 'string', path);
       const pieces: string[] = [];
       for await (const piece of data) {
-        assert.ok(piece.length <= closingPieceSize, `${path}: a piece of ${piece.length}`);
+        assert.ok(piece.length <= listingPieceSize, `${path}: a piece of ${piece.length}`);
         assert.ok(Buffer.from(piece).toString() === piece, `${path}: a piece splits a surrogate pair`);
         pieces.push(piece);
       }
@@ -74,7 +74,7 @@ describe('closing pages, written as the plan is read', () => {
       const page = pieces.join('');
       if (path === notebook.pagePath) assert.equal(page.match(/<li>/g)?.length, 50_000);
       if (path === 'a-zIndex.html') assert.equal(page.match(/<li>/g)?.length, 50_001);
-      const file = join(tempDir('elnport-closing-'), 'page.html');
+      const file = join(tempDir('elnport-listing-'), 'page.html');
       writeFileSync(file, page);
       // Its warnings for the page's HTML5 tags pass 1 MB: cut off there, a line would end mid-message.
       const lint = spawnSync('xmllint', ['--html', '--noout', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -94,7 +94,7 @@ describe('closing pages, written as the plan is read', () => {
     const notebook: ExportFolder = { id: 1, name: 'Book', kind: 'NOTEBOOK', treeType: 'NOTEBOOK', parentId: null, ownerUsername: 'alice', created: at, modified: at, pagePath: 'Book-1.html' };
     const base = contentsOf({ manifest: sampleManifest, folders: [notebook] });
     const contents: ArchiveContents = { ...base, folderContents: (id) => ({ ...base.folderContents(id), documents: entries() }) };
-    for await (const { path, data } of formats.html.closing(contents)) {
+    for await (const { path, data } of formats.html.listings(contents)) {
       assert.equal(path, notebook.pagePath);
       assert.notEqual(typeof data, 'string');
       const first = await (data as AsyncIterable<string>)[Symbol.asyncIterator]().next();
