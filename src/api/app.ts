@@ -11,7 +11,7 @@ import { authentication } from './auth.js';
 import { registerCanonicalInput } from './canonicalInput.js';
 import { clientErrorHandler, registerConnectionErrors } from './connectionErrors.js';
 import { answerError, registerErrorHandling } from './errors.js';
-import { lazySchemaCompilers } from './lazySchemas.js';
+import { lazySchemaCompilers, type RouteName } from './lazySchemas.js';
 import { logSerializers, registerRequestIds, requestIdOf } from './requestIds.js';
 import { statusRoutes } from './routes/status.js';
 import { userDetailsRoutes } from './routes/userDetails.js';
@@ -42,6 +42,13 @@ export interface AppParts {
   logger?: FastifyBaseLogger;
 }
 
+/** The requests every export makes, whose schemas are compiled as the app starts (lazySchemaCompilers). */
+export const exportRouteNames = new Set<RouteName>([
+  'POST /api/v1/export/:format/:scope',
+  'POST /api/v1/export/:format/:scope/:id',
+  'GET /api/v1/jobs/:id',
+]);
+
 /** The HTTP API, ready to `listen()` or `inject()`; it owns none of the parts it is given. */
 export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const { timeouts } = parts.config;
@@ -71,7 +78,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     return503OnClosing: false,
     frameworkErrors: answerError,
     clientErrorHandler: clientErrorHandler(parts.config),
-    schemaController: lazySchemaCompilers(),
+    schemaController: lazySchemaCompilers(exportRouteNames),
     // Ids in RSpace paths are numbers, so ajv's coercion of path and query strings is wanted.
     ajv: { customOptions: { coerceTypes: true, removeAdditional: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -16,21 +16,27 @@ const fromFastify = createRequire(createRequire(import.meta.url).resolve('fastif
 const ajvCompiler = fromFastify('@fastify/ajv-compiler') as () => Factory;
 const serializerCompiler = fromFastify('@fastify/fast-json-stringify-compiler') as () => Factory;
 
-/**
- * The requests of every export (starting it, polling it) compile their schemas when the app
- * starts, the others on first use: compiled on its first request, POST /export held the event
- * loop 96–121 ms while other exports ran (bench responsive, issue 9). Error answers stay lazy.
- */
-function compiledAtStart(route: unknown): boolean {
-  const { url = '', method, httpStatus } = route as { url?: string; method?: string; httpStatus?: string };
+/** What a compiler is told of the schema's route (Fastify's lib/validation.js). */
+interface RouteOfSchema {
+  url?: string;
+  method?: string;
+  /** Set for a response serializer. */
+  httpStatus?: string;
+}
+
+/** A route by method and full path (prefix included), as Fastify names it to the compilers. */
+export type RouteName = `${string} /${string}`;
+
+function compiledNow(route: unknown, eager: ReadonlySet<RouteName>): boolean {
+  const { url, method, httpStatus } = route as RouteOfSchema;
   if (httpStatus !== undefined && !httpStatus.startsWith('2')) return false;
-  return (method === 'POST' && url.includes('/export/')) || (method === 'GET' && url.endsWith('/jobs/:id'));
+  return eager.has(`${method} ${url}` as RouteName);
 }
 
 /** Fastify reads an ajv validator's `errors` after calling it, so they are passed on. */
-function lazyValidator(compile: Compile): Compile {
+function lazyValidator(compile: Compile, eager: ReadonlySet<RouteName>): Compile {
   return (route) => {
-    if (compiledAtStart(route)) return compile(route);
+    if (compiledNow(route, eager)) return compile(route);
     let validate: ((data: unknown) => unknown) & { errors?: unknown };
     const lazy = (data: unknown) => {
       validate ??= compile(route);
@@ -43,22 +49,27 @@ function lazyValidator(compile: Compile): Compile {
   };
 }
 
-function lazySerializer(compile: Compile): Compile {
+function lazySerializer(compile: Compile, eager: ReadonlySet<RouteName>): Compile {
   return (route) => {
-    if (compiledAtStart(route)) return compile(route);
+    if (compiledNow(route, eager)) return compile(route);
     let serialize: ((data: unknown) => unknown) | undefined;
     return (data) => (serialize ??= compile(route))(data);
   };
 }
 
-/** Fastify's `schemaController` option; each app gets compilers (and an ajv) of its own, as by default. */
-export function lazySchemaCompilers(): NonNullable<FastifyServerOptions['schemaController']> {
+/**
+ * Fastify's `schemaController` option; each app gets compilers (and an ajv) of its own, as by
+ * default. The `eager` routes' validators and success serializers are compiled as the app starts:
+ * those of requests every export makes (starting it, polling it), since compiled on its first
+ * request, POST /export held the event loop 96–121 ms while other exports ran (bench responsive).
+ */
+export function lazySchemaCompilers(eager: ReadonlySet<RouteName> = new Set()): NonNullable<FastifyServerOptions['schemaController']> {
   const buildValidator = ajvCompiler();
   const buildSerializer = serializerCompiler();
   return {
     compilersFactory: {
-      buildValidator: ((schemas: unknown, options: unknown) => lazyValidator(buildValidator(schemas, options))) as never,
-      buildSerializer: ((schemas: unknown, options: unknown) => lazySerializer(buildSerializer(schemas, options))) as never,
+      buildValidator: ((schemas: unknown, options: unknown) => lazyValidator(buildValidator(schemas, options), eager)) as never,
+      buildSerializer: ((schemas: unknown, options: unknown) => lazySerializer(buildSerializer(schemas, options), eager)) as never,
     },
   };
 }

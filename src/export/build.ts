@@ -221,13 +221,15 @@ class ArchiveBuilder {
       await this.writeListings();
       await this.writeDocuments(first, documents);
     } finally {
-      // Stops the rendering if the listings failed; after the last batch it is already done.
-      await documents.return(undefined);
+      // After the last batch this does nothing. After a failure it stops the rendering, once the
+      // batch being rendered is done, so that nothing of the export runs on after it has ended;
+      // the error that matters is the one thrown already.
+      await documents.return(undefined).catch(() => undefined);
     }
     await this.writeFiles();
   }
 
-  /** The pages that list the archive (index, A–Z index, folder pages, folderTree.xml, users.xml), read from the plan. */
+  /** The format's listings (ArchiveFormat.listings), read from the plan. */
   private async writeListings(): Promise<void> {
     for await (const { path, data } of this.format.listings(this.reader)) {
       if (typeof data === 'string') await this.zip.addBuffer(`${this.top}/${path}`, data);

@@ -29,9 +29,10 @@ export interface ArchiveFormat {
   /** The page or metadata beside a file in its own media_ folder (the bytes are written by the builder). */
   media(file: ExportFile, manifest: ExportManifest): Entry[];
   /**
-   * The files that list what the archive holds (index and folder pages, folderTree.xml, users.xml),
-   * read from the plan as they are written, before the documents: write each entry's data whole
-   * before asking for the next entry, which may go on reading the same contents.
+   * The files that list what the archive holds (HTML: the index, A–Z index and folder pages; XML:
+   * folderTree.xml, linkResolver.xml, users.xml and their schemas), read from the plan as they are
+   * written, before the documents: write each entry's data whole before asking for the next
+   * entry, which may go on reading the same contents.
    */
   listings(contents: ArchiveContents): AsyncIterable<ListingEntry>;
 }

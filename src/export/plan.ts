@@ -17,6 +17,7 @@ import {
   planPages,
   planTotals,
   referencedFiles,
+  planRowsPerStatement,
   refreshPlanStatistics,
   removeUnplacingFolders,
   type FileReference,
@@ -29,12 +30,10 @@ import { authoriseExport, exportable } from './authorise.js';
 export { discardPlan };
 
 /**
- * Records read at a time while planning. Every row passes through here once, for its A–Z key
- * (azSortKey, which the database cannot compute); pages keep that in bounded memory and keep each
- * statement short, which matters on SQLite, whose statements run on the event loop: a page of
- * 1,000 (read, keyed, inserted) held it 10–18 ms, and two exports planned at once twice that.
+ * Records read at a time while planning, as many as are inserted at a time. Every row passes
+ * through here once, for its A–Z key (azSortKey, which the database cannot compute); pages keep
+ * that in bounded memory and each statement as short as planRowsPerStatement says.
  */
-const recordPage = 250;
 /** Documents whose links or files are read at a time (each may reference many). */
 const documentPage = 1000;
 
@@ -120,7 +119,7 @@ async function byPages<T>(limit: number, page: (after: number, limit: number) =>
 async function planOwners(db: Kysely<DB>, jobId: number, ownerIds: number[], since: string | null): Promise<void> {
   for (const ownerId of ownerIds) {
     await byPages(
-      recordPage,
+      planRowsPerStatement(db),
       (after, limit) => ownerRecordsPage(db, ownerId, after, limit),
       (r) => r.id,
       (records) => insertPlanRows(db, jobId, records.filter((r) => keptAtFirst(r, since)).map((r) => planRow(r))),
@@ -141,7 +140,7 @@ async function planSelection(db: Kysely<DB>, jobId: number, viewer: Viewer, sele
     const folder = await nextToWalk(db, jobId);
     if (!folder) return skipped;
     await byPages(
-      recordPage,
+      planRowsPerStatement(db),
       (after, limit) => childrenPage(db, folder.id, after, limit),
       (r) => r.id,
       async (children) => {

@@ -5,9 +5,9 @@ import { centralDirectoryHeader, centralDirectoryHeaderName } from './headers.js
  * The central directory as it grows. Each entry's header is made as soon as its data is written
  * and copied into large buffers, so the writer keeps no object per entry: what an archive of
  * many entries costs is its headers' bytes (46 + name + 9, 28 more with ZIP64) and 24–48 bytes
- * of name table each (a position and a hash per slot). 200,000 entries with 75-byte names held
- * 159 bytes each before the hashes were kept, where keeping an entry object and a name string
- * each held 772.
+ * of name table each (a position and a hash per slot). 200,000 entries with 75-byte names hold
+ * about 170 bytes each (159 before the hashes were kept), where keeping an entry object and a name
+ * string each held 772.
  */
 export class CentralDirectoryRecords {
   entries = 0;
