@@ -51,14 +51,20 @@ export interface ExportJob {
 }
 
 /**
- * A STARTED job whose heartbeat is older than this belonged to a process that died. Workers beat
- * every 2 s, so this leaves room for a long pause (a slow disk, a stop-the-world GC) before a live
- * job would be taken for dead, while a crashed job waits at most this long to run again.
+ * Where a job's archive stands: none (the job did not complete with one), deleted (its file was
+ * removed, at expiry or by a DELETE), expired (past its expiryDate, its file not yet swept away)
+ * or downloadable. The download route answers 410 for deleted and expired alike, and the sweeper
+ * removes the expired ones: both ask here, so they cannot disagree on when an archive stops being
+ * downloadable. Whether its file is really there is for the caller to look (this rule does no I/O).
  */
-export const staleAfterMs = 15_000;
+export type ArchiveState = 'none' | 'deleted' | 'expired' | 'downloadable';
 
-/** How many times a job interrupted by a dying process is run again before it is FAILED. */
-export const maxAttempts = 3;
+export function archiveState(job: Pick<ExportJob, 'status' | 'archive'>, now: string): ArchiveState {
+  if (job.status !== 'COMPLETED' || !job.archive) return 'none';
+  if (job.archive.deleted) return 'deleted';
+  // Both are ISO-8601 UTC with milliseconds, which order as strings do.
+  return job.archive.expiryDate < now ? 'expired' : 'downloadable';
+}
 
 /** At most 2 decimals, never above 100, and 100 only for a finished archive. */
 export function roundPercent(value: number, completed: boolean): number {

@@ -1,50 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger } from 'fastify';
-import type { Kysely } from 'kysely';
-import type { DB } from '../store/schema.js';
-import type { BlobStore } from '../blobs/blobStore.js';
-import type { ArchiveStore } from '../blobs/archiveStore.js';
-import type { Config } from '../config.js';
 import { ElnportError, tooManyRequests } from '../domain/errors.js';
-import { maxAttempts, roundPercent, staleAfterMs, type ExportJob, type ExportRequest, type JobStatus } from '../domain/exportJob.js';
+import { archiveState, roundPercent, type ExportJob, type ExportRequest, type JobStatus } from '../domain/exportJob.js';
+import { jobTimings } from '../domain/jobTimings.js';
 import type { Viewer } from '../domain/permissions.js';
 import { isoNow } from '../domain/time.js';
 import { loadViewer } from '../content/access.js';
 import { isUniqueViolation } from '../store/dialect.js';
 import { sqliteFile } from '../store/db.js';
 import { exportJobsPage, findExportJob, insertExportJob } from '../store/queries/exportJobs.js';
-import {
-  abandonJob,
-  claimNextJob,
-  completeJob,
-  failJob,
-  markArchiveDeleted,
-  recordProgress,
-  recoverInterruptedJobs,
-  releaseJob,
-} from '../store/queries/jobLifecycle.js';
+import { abandonJob, claimNextJob, completeJob, failJob, recordProgress, releaseJob } from '../store/queries/jobLifecycle.js';
 import { findUserById } from '../store/queries/users.js';
 import { version } from '../version.js';
-import { WorkerPool } from './workerPool.js';
+import { removeArchive } from './archiveRemoval.js';
+import type { JobParts } from './parts.js';
+import { recoverOrphanedJobs } from './recovery.js';
 import { Sweeper } from './sweeper.js';
-
-export interface ExportServiceParts {
-  db: Kysely<DB>;
-  dialect: 'sqlite' | 'postgres';
-  blobs: BlobStore;
-  archives: ArchiveStore;
-  config: Config;
-  log: FastifyBaseLogger;
-}
+import { WorkerPool } from './workerPool.js';
 
 /** Why a running job's signal fired: the owner cancelled it, or this process is stopping. */
 class Cancelled extends Error {}
 class Stopping extends Error {}
-
-/** Progress is stored at most this often: a poll needs no fresher figure, and the database no more writes. */
-const progressIntervalMs = 500;
-/** A running job's row is touched at least this often, so other processes can tell it is alive. */
-const heartbeatMs = 2_000;
 
 /** When to look at a job again (Retry-After): soon while it waits, a little later while it builds. */
 export function retryAfterSeconds(status: JobStatus): number {
@@ -60,10 +35,10 @@ export class ExportService {
   private readonly pool: WorkerPool<ExportJob>;
   private readonly sweeper: Sweeper;
 
-  constructor(private readonly parts: ExportServiceParts) {
+  constructor(private readonly parts: JobParts) {
     this.pool = new WorkerPool<ExportJob>({
       concurrency: parts.config.workers,
-      pollIntervalMs: 1000,
+      pollIntervalMs: jobTimings.pollIntervalMs,
       fetchNext: () => claimNextJob(parts.db, this.workerId, isoNow()),
       run: (job, signal) => this.run(job, signal),
       onError: (job, error, signal) => this.failed(job, error, signal),
@@ -72,21 +47,15 @@ export class ExportService {
     this.sweeper = new Sweeper(parts, () => this.pool.notify());
   }
 
-  /**
-   * Jobs a dead process left STARTED are queued again. With the embedded database this process
-   * is the only one, so every STARTED job is an orphan; on PostgreSQL only silent ones are.
-   */
+  /** Jobs a dead process left STARTED are queued again before the workers look for jobs. */
   async start(): Promise<void> {
-    const now = isoNow();
-    const staleBefore = this.parts.dialect === 'sqlite' ? '9999' : new Date(Date.now() - staleAfterMs).toISOString();
-    const { requeued, failed } = await recoverInterruptedJobs(this.parts.db, staleBefore, maxAttempts, now);
-    if (requeued.length || failed.length) this.parts.log.warn({ requeued, failed }, 'recovered interrupted export jobs');
+    await recoverOrphanedJobs(this.parts, 'start');
     this.pool.start();
     this.sweeper.start();
   }
 
   async stop(): Promise<void> {
-    this.sweeper.stop();
+    await this.sweeper.stop();
     await this.pool.stop(new Stopping('The server is stopping'));
   }
 
@@ -121,10 +90,9 @@ export class ExportService {
       // It finished meanwhile: fall through with its new state.
       job = (await findExportJob(this.parts.db, job.id)) ?? job;
     }
-    if (job.status === 'COMPLETED' && job.archive && !job.archive.deleted) {
-      await this.parts.archives.delete(job.archive.name);
-      await markArchiveDeleted(this.parts.db, job.id, isoNow());
-    }
+    // Expired but not yet swept goes too: the owner asked for it gone.
+    const state = archiveState(job, isoNow());
+    if (job.archive && (state === 'downloadable' || state === 'expired')) await removeArchive(this.parts, job.archive.name, job.id);
   }
 
   private async run(job: ExportJob, signal: AbortSignal): Promise<void> {
@@ -148,7 +116,7 @@ export class ExportService {
         })
         .catch((error: unknown) => this.parts.log.warn({ err: error, jobId: job.id }, 'could not record progress'));
     };
-    const heartbeat = setInterval(store, heartbeatMs);
+    const heartbeat = setInterval(store, jobTimings.heartbeatMs);
     try {
       // The builder (renderers, zip writer, plan) is loaded by the first export: an idle server holds about 4 MB less.
       const { buildArchive } = await import('../export/build.js');
@@ -167,7 +135,7 @@ export class ExportService {
         signal,
         (fraction) => {
           percent = roundPercent(fraction * 100, false);
-          if (Date.now() - lastWrite >= progressIntervalMs) store();
+          if (Date.now() - lastWrite >= jobTimings.progressIntervalMs) store();
         },
       );
       clearInterval(heartbeat);
@@ -178,7 +146,7 @@ export class ExportService {
       // An archive no job row names would never be swept: it goes if the job cannot take it.
       const completed = await completeJob(db, job.id, this.workerId, archive, built.counts, finished.toISOString()).catch(
         async (error: unknown) => {
-          await this.parts.archives.delete(built.name);
+          await removeArchive(this.parts, built.name, null);
           throw error;
         },
       );
@@ -190,7 +158,7 @@ export class ExportService {
         );
       } else {
         // Cancelled in the last moment (and logged as such): the archive must not outlive its job.
-        await this.parts.archives.delete(built.name);
+        await removeArchive(this.parts, built.name, null);
       }
     } finally {
       clearInterval(heartbeat);

@@ -1,9 +1,11 @@
-import { maxAttempts, staleAfterMs } from '../domain/exportJob.js';
+import { archiveState } from '../domain/exportJob.js';
+import { jobTimings } from '../domain/jobTimings.js';
 import { isoNow } from '../domain/time.js';
-import { expiredArchives, markArchiveDeleted, recoverInterruptedJobs, runningJobIds } from '../store/queries/jobLifecycle.js';
+import { expiredArchives, runningJobIds } from '../store/queries/jobLifecycle.js';
 import { discardOrphanPlans } from '../store/queries/exportPlan.js';
-import type { ExportServiceParts } from './exportService.js';
-
+import { removeArchive } from './archiveRemoval.js';
+import type { JobParts } from './parts.js';
+import { recoverOrphanedJobs } from './recovery.js';
 
 /**
  * Housekeeping on a timer: deletes archives past their expiry (the job stays COMPLETED with its
@@ -15,21 +17,24 @@ export class Sweeper {
   private sweeping: Promise<void> | null = null;
 
   constructor(
-    private readonly parts: ExportServiceParts,
+    private readonly parts: JobParts,
     private readonly onRequeued: () => void,
   ) {}
 
   start(): void {
-    // Often enough to notice a dead worker's job within seconds; expiry is checked on the same beat.
-    const everyMs = Math.max(250, Math.min(5_000, (this.parts.config.retentionHours * 3_600_000) / 4));
-    this.timer = setInterval(() => void this.sweep(), everyMs);
+    this.timer = setInterval(() => void this.sweep(), jobTimings.sweepPeriodMs(this.parts.config.retentionHours));
     this.timer.unref();
     void this.sweep();
   }
 
-  stop(): void {
+  /**
+   * Ends the timer and waits for a pass under way: the server closes the database next, and a
+   * pass left running logged "sweep failed: driver has already been destroyed" at every stop.
+   */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.sweeping;
   }
 
   /** One pass; overlapping calls share it. */
@@ -45,20 +50,18 @@ export class Sweeper {
   private async pass(): Promise<void> {
     const { db, archives } = this.parts;
     const now = isoNow();
-    for (const { id, name } of await expiredArchives(db, now)) {
-      await archives.delete(name);
-      await markArchiveDeleted(db, id, now);
+    // The query only narrows the candidates; whether an archive has expired is the domain's rule.
+    for (const job of await expiredArchives(db, now)) {
+      if (job.archive && archiveState(job, now) === 'expired') await removeArchive(this.parts, job.archive.name, job.id);
     }
     const running = new Set(await runningJobIds(db));
     // A job claimed after the query above may have just opened its draft: leave young drafts be.
-    const youngest = Date.now() - staleAfterMs;
+    const youngest = Date.now() - jobTimings.staleAfterMs;
     for (const draft of await archives.drafts()) {
       if (!running.has(draft.jobId) && draft.modified < youngest) await archives.removeDraft(draft.file);
     }
     await discardOrphanPlans(db);
-    if (this.parts.dialect === 'postgres') {
-      const { requeued } = await recoverInterruptedJobs(db, new Date(Date.now() - staleAfterMs).toISOString(), maxAttempts, now);
-      if (requeued.length) this.onRequeued();
-    }
+    const { requeued } = await recoverOrphanedJobs(this.parts, 'sweep');
+    if (requeued.length) this.onRequeued();
   }
 }

@@ -4,7 +4,7 @@ import { gone, httpFailure, illegalArgument, invalidField, notFound, typeMismatc
 import { archiveNamePattern } from '../../domain/archiveNames.js';
 import { contentRange, parseByteRange } from '../../domain/byteRange.js';
 import { exportFormats, exportScopes, type ExportFormat, type ExportScope } from '../../domain/exportModel.js';
-import type { ExportRequest } from '../../domain/exportJob.js';
+import { archiveState, type ExportRequest } from '../../domain/exportJob.js';
 import { isSysadmin, type Viewer } from '../../domain/permissions.js';
 import { authoriseExport } from '../../export/authorise.js';
 import { retryAfterSeconds } from '../../jobs/exportService.js';
@@ -129,10 +129,9 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const job = await findExportJobByArchive(app.store.db, name);
     // Someone else's archive answers exactly like one that never existed.
     if (!job?.archive || !(job.ownerId === user.id || isSysadmin(user))) throw notFound('archive', name);
-    const size = job.archive.deleted ? null : await app.archives.size(name);
-    if (size === null || job.archive.expiryDate < new Date().toISOString()) {
-      throw gone('This export has expired and was deleted; start a new export');
-    }
+    // A file gone without its job knowing (removed by hand, or by a sweep not yet recorded) is gone too.
+    const size = archiveState(job, new Date().toISOString()) === 'downloadable' ? await app.archives.size(name) : null;
+    if (size === null) throw gone('This export has expired and was deleted; start a new export');
     const etag = `"${job.archive.sha256}"`;
     const ifRange = request.headers['if-range'];
     const range = ifRange && ifRange !== etag ? null : parseByteRange(request.headers.range, size);

@@ -156,16 +156,19 @@ export async function recoverInterruptedJobs(
   return { requeued, failed };
 }
 
-/** Completed jobs whose archive expired before `now` and is still on disk. */
-export async function expiredArchives(db: Db, now: string): Promise<{ id: number; name: string }[]> {
+/**
+ * Completed jobs whose archive expired before `now` and is still kept: the sweeper's candidates,
+ * each then judged by archiveState (domain/exportJob.ts).
+ */
+export async function expiredArchives(db: Db, now: string): Promise<ExportJob[]> {
   const rows = await db
     .selectFrom('export_jobs')
-    .select(['id', 'archive_name'])
+    .selectAll()
     .where('status', '=', 'COMPLETED')
     .where('archive_deleted', 'is', null)
     .where('expiry_date', '<', now)
     .execute();
-  return rows.flatMap((r) => (r.archive_name ? [{ id: r.id, name: r.archive_name }] : []));
+  return rows.map(rowToExportJob);
 }
 
 export async function markArchiveDeleted(db: Db, id: number, now: string): Promise<void> {

@@ -1,0 +1,26 @@
+import { jobTimings } from '../domain/jobTimings.js';
+import { isoNow } from '../domain/time.js';
+import { recoverInterruptedJobs } from '../store/queries/jobLifecycle.js';
+import type { JobParts } from './parts.js';
+
+/** Later than any ISO-8601 date a heartbeat holds: every STARTED job counts as stale. */
+const everyHeartbeat = '9999';
+
+/**
+ * Queues again the jobs a dead process left STARTED (or FAILs those interrupted too often), and
+ * logs what it did. `at` says who asks: a process starting, or the sweeper's pass.
+ *
+ * With the embedded database this process is the only one using it, so at start every STARTED
+ * job is an orphan, and while it runs none can be made. On PostgreSQL other processes share the
+ * jobs, so only a job whose heartbeat has been silent for `jobTimings.staleAfterMs` is taken.
+ */
+export async function recoverOrphanedJobs(
+  parts: Pick<JobParts, 'db' | 'dialect' | 'log'>,
+  at: 'start' | 'sweep',
+): Promise<{ requeued: number[]; failed: number[] }> {
+  if (parts.dialect === 'sqlite' && at === 'sweep') return { requeued: [], failed: [] };
+  const staleBefore = parts.dialect === 'sqlite' ? everyHeartbeat : new Date(Date.now() - jobTimings.staleAfterMs).toISOString();
+  const recovered = await recoverInterruptedJobs(parts.db, staleBefore, jobTimings.maxAttempts, isoNow());
+  if (recovered.requeued.length || recovered.failed.length) parts.log.warn({ ...recovered, at }, 'recovered interrupted export jobs');
+  return recovered;
+}
