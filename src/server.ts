@@ -1,11 +1,11 @@
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './api/app.js';
-import { ArchiveStore } from './blobs/archiveStore.js';
+import type { ArchiveStore } from './blobs/archiveStore.js';
 import type { BlobStore } from './blobs/blobStore.js';
-import { LocalBlobStore } from './blobs/localBlobStore.js';
+import { openBlobStores } from './blobs/openStores.js';
+import { loadStorageSettings } from './blobs/s3Settings.js';
 import { ExportService } from './jobs/exportService.js';
 import { openStore, type Store } from './store/db.js';
 import { closeThreads } from './threads/pool.js';
@@ -29,12 +29,10 @@ export interface Parts {
 }
 
 export async function openParts(config: Config): Promise<Parts> {
+  // Settings first: a bad one must not leave the database open.
+  const stores = openBlobStores(config.dataDir, loadStorageSettings());
   const store = await openStore(config, { checkpointsOnThread: true });
-  return {
-    store,
-    blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')),
-    archives: new ArchiveStore(path.join(config.dataDir, 'archives')),
-  };
+  return { store, ...stores };
 }
 
 /** Opens the stores, starts the export workers, and serves the API until `close()`. */

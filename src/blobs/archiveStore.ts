@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { archiveNamePattern } from '../domain/archiveNames.js';
 
 /** A file being written for job `jobId`; invisible to downloads until `commit()`. */
 export interface ArchiveDraft {
@@ -12,79 +9,25 @@ export interface ArchiveDraft {
   discard(): Promise<void>;
 }
 
+/** A draft left behind, with the job it belongs to (-1 for a stray) and when it last grew (ms). */
+export interface DraftFile {
+  jobId: number;
+  /** What `removeDraft` takes to remove it. */
+  file: string;
+  modified: number;
+}
+
 /**
- * Finished export archives, by name, in `<root>/`; drafts in `<root>/tmp/job-<id>-<name>.part`,
- * so that no archive is ever seen half-written and the sweeper can tell whose a draft is.
+ * Finished export archives by name: a local directory by default, S3-compatible storage at scale.
+ * No archive is ever seen half-written, and the sweeper can tell whose each draft is.
  */
-export class ArchiveStore {
-  private readonly tmpDir: string;
-
-  constructor(private readonly root: string) {
-    this.tmpDir = path.join(root, 'tmp');
-    fs.mkdirSync(this.tmpDir, { recursive: true });
-  }
-
-  private pathOf(name: string): string {
-    if (!archiveNamePattern.test(name)) throw new Error(`Not an archive name: ${name}`);
-    return path.join(this.root, name);
-  }
-
-  draft(jobId: number, name: string): ArchiveDraft {
-    const final = this.pathOf(name);
-    const tmp = path.join(this.tmpDir, `job-${jobId}-${name}.part`);
-    const output = fs.createWriteStream(tmp, { flags: 'w' });
-    return {
-      output,
-      async commit() {
-        // The bytes must be on disk before the name says the archive is whole.
-        const handle = await fs.promises.open(tmp, 'r+');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await fs.promises.rename(tmp, final);
-      },
-      async discard() {
-        output.destroy();
-        await fs.promises.rm(tmp, { force: true });
-      },
-    };
-  }
-
+export interface ArchiveStore {
+  draft(jobId: number, name: string): ArchiveDraft;
   /** The archive's size, or null when it is not there. */
-  async size(name: string): Promise<number | null> {
-    try {
-      return (await fs.promises.stat(this.pathOf(name))).size;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-  }
-
-  async open(name: string, range?: { start: number; end: number }): Promise<Readable> {
-    const handle = await fs.promises.open(this.pathOf(name), 'r');
-    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
-  }
-
-  async delete(name: string): Promise<void> {
-    await fs.promises.rm(this.pathOf(name), { force: true });
-  }
-
-  /** Drafts on disk, with the job each belongs to (-1 for a stray file) and when it last grew. */
-  async drafts(): Promise<{ jobId: number; file: string; modified: number }[]> {
-    const files = await fs.promises.readdir(this.tmpDir);
-    const out: { jobId: number; file: string; modified: number }[] = [];
-    for (const file of files) {
-      const stat = await fs.promises.stat(path.join(this.tmpDir, file)).catch(() => null);
-      if (!stat) continue;
-      const match = /^job-(\d+)-/.exec(file);
-      out.push({ jobId: match ? Number(match[1]) : -1, file, modified: stat.mtimeMs });
-    }
-    return out;
-  }
-
-  async removeDraft(file: string): Promise<void> {
-    await fs.promises.rm(path.join(this.tmpDir, path.basename(file)), { force: true });
-  }
+  size(name: string): Promise<number | null>;
+  /** The bytes, or an inclusive byte range of them. Rejects with code ENOENT for a missing archive. */
+  open(name: string, range?: { start: number; end: number }): Promise<Readable>;
+  delete(name: string): Promise<void>;
+  drafts(): Promise<DraftFile[]>;
+  removeDraft(file: string): Promise<void>;
 }

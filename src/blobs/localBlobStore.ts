@@ -1,11 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore, StoredBlob } from './blobStore.js';
-
-const keyPattern = /^[0-9a-f]{2}\/[0-9a-f-]{36}$/;
+import { blobKeyPattern, blobMeter, newBlobKey, type BlobStore, type StoredBlob } from './blobStore.js';
 
 /**
  * Blobs as files under `<root>/<2 hex>/<uuid>`. Each is written to `<root>/tmp/` first and
@@ -21,26 +18,17 @@ export class LocalBlobStore implements BlobStore {
 
   private pathOf(key: string): string {
     // Keys are ours, but a path must never be built from anything else.
-    if (!keyPattern.test(key)) throw new Error(`Not a blob key: ${key}`);
+    if (!blobKeyPattern.test(key)) throw new Error(`Not a blob key: ${key}`);
     return path.join(this.root, key);
   }
 
   async put(source: Readable): Promise<StoredBlob> {
-    const id = randomUUID();
-    const key = `${id.slice(0, 2)}/${id}`;
-    const tmp = path.join(this.tmpDir, id);
-    const hash = createHash('sha256');
-    let size = 0;
-    const measure = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const key = newBlobKey();
+    const tmp = path.join(this.tmpDir, path.basename(key));
+    const meter = blobMeter();
     const sink = fs.createWriteStream(tmp, { flags: 'wx' });
     try {
-      await pipeline(source, measure, sink);
+      await pipeline(source, meter.transform, sink);
       await fs.promises.mkdir(path.dirname(this.pathOf(key)), { recursive: true });
       await fs.promises.rename(tmp, this.pathOf(key));
     } catch (error) {
@@ -50,7 +38,7 @@ export class LocalBlobStore implements BlobStore {
       await fs.promises.rm(tmp, { force: true });
       throw error;
     }
-    return { key, size, sha256: hash.digest('hex') };
+    return { key, ...meter.measured() };
   }
 
   async open(key: string, range?: { start: number; end: number }): Promise<Readable> {

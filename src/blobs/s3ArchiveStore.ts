@@ -1,0 +1,147 @@
+import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3ServiceException,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { PassThrough, type Readable } from 'node:stream';
+import { archiveNamePattern } from '../domain/archiveNames.js';
+import type { ArchiveDraft, ArchiveStore, DraftFile } from './archiveStore.js';
+import { objectSize, readObject, uploadObject } from './s3Objects.js';
+import type { S3Settings } from './s3Settings.js';
+
+/** What removeDraft is given for an unfinished multipart upload rather than a draft object. */
+const uploadMark = '#upload=';
+
+/**
+ * Finished archives as `<prefix>archives/<name>`; each is streamed while it is written to a draft
+ * `<prefix>drafts/job-<id>-<name>` and copied to its name at commit. Why a draft key rather than
+ * a multipart upload to the final key completed only at commit: lib-storage completes its upload
+ * when the stream ends, not when the build says the archive is good, and a draft object can be
+ * listed, dated and removed with the calls every S3-compatible service has (ListObjectsV2,
+ * DeleteObject), where ListMultipartUploads is missing from some (s3rver 3.7). The copy stays
+ * inside the service. CopyObject takes objects up to 5 GB: a larger archive fails at commit with
+ * EntityTooLarge until commit copies in parts (UploadPartCopy, which s3rver lacks to test against).
+ */
+export class S3ArchiveStore implements ArchiveStore {
+  constructor(
+    private readonly client: S3Client,
+    private readonly settings: S3Settings,
+  ) {}
+
+  private finalKey(name: string): string {
+    if (!archiveNamePattern.test(name)) throw new Error(`Not an archive name: ${name}`);
+    return `${this.settings.prefix}archives/${name}`;
+  }
+
+  private get draftPrefix(): string {
+    return `${this.settings.prefix}drafts/`;
+  }
+
+  draft(jobId: number, name: string): ArchiveDraft {
+    const { client } = this;
+    const { bucket } = this.settings;
+    const final = this.finalKey(name);
+    const draft = `${this.draftPrefix}job-${jobId}-${name}`;
+    const output = new PassThrough();
+    const upload = uploadObject(client, bucket, draft, output);
+    const uploaded = upload.done();
+    // Awaited by commit or discard; until then a failure must not surface as an unhandled rejection.
+    uploaded.catch(() => undefined);
+    let copied = false;
+    return {
+      output,
+      async commit() {
+        await uploaded;
+        await client.send(new CopyObjectCommand({ Bucket: bucket, Key: final, CopySource: encodeURI(`${bucket}/${draft}`) }));
+        copied = true;
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: draft }));
+      },
+      async discard() {
+        output.destroy();
+        // Aborting stops the upload and, past the first part, aborts the multipart upload.
+        await upload.abort().catch(() => undefined);
+        await uploaded.catch(() => undefined);
+        // An upload that had already completed left a draft object; a commit that failed after its
+        // copy, the archive too, which no job would then own.
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: draft }));
+        if (copied) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: final }));
+      },
+    };
+  }
+
+  async size(name: string): Promise<number | null> {
+    return objectSize(this.client, this.settings.bucket, this.finalKey(name));
+  }
+
+  async open(name: string, range?: { start: number; end: number }): Promise<Readable> {
+    return readObject(this.client, this.settings.bucket, this.finalKey(name), range);
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.finalKey(name) }));
+  }
+
+  /** Draft objects, and the multipart uploads of drafts whose process died mid-write. */
+  async drafts(): Promise<DraftFile[]> {
+    const out: DraftFile[] = [];
+    const { bucket } = this.settings;
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: this.draftPrefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) {
+        const file = object.Key!.slice(this.draftPrefix.length);
+        out.push({ jobId: jobOf(file), file, modified: object.LastModified?.getTime() ?? 0 });
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    for (const upload of await this.unfinishedUploads()) {
+      const file = upload.key.slice(this.draftPrefix.length);
+      out.push({ jobId: jobOf(file), file: `${file}${uploadMark}${upload.id}`, modified: upload.initiated });
+    }
+    return out;
+  }
+
+  private async unfinishedUploads(): Promise<{ key: string; id: string; initiated: number }[]> {
+    const out: { key: string; id: string; initiated: number }[] = [];
+    let keyMarker: string | undefined;
+    let idMarker: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.settings.bucket, Prefix: this.draftPrefix, KeyMarker: keyMarker, UploadIdMarker: idMarker }),
+        );
+        for (const upload of page.Uploads ?? []) {
+          out.push({ key: upload.Key!, id: upload.UploadId!, initiated: upload.Initiated?.getTime() ?? 0 });
+        }
+        [keyMarker, idMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
+      } while (keyMarker);
+    } catch (error) {
+      // A service that cannot list them (s3rver 3.7) leaves them to the bucket's lifecycle rule
+      // (AbortIncompleteMultipartUpload); the draft objects are still swept.
+      if (error instanceof S3ServiceException && error.name === 'NotImplemented') return [];
+      throw error;
+    }
+    return out;
+  }
+
+  async removeDraft(file: string): Promise<void> {
+    const { bucket } = this.settings;
+    const [name = '', uploadId] = file.split(uploadMark);
+    // Drafts are ours, but a key must never be built from anything else.
+    if (!/^job-\d+-/.test(name) || !archiveNamePattern.test(name.replace(/^job-\d+-/, ''))) {
+      throw new Error(`Not a draft: ${file}`);
+    }
+    const key = `${this.draftPrefix}${name}`;
+    if (uploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    else await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  }
+}
+
+function jobOf(file: string): number {
+  const match = /^job-(\d+)-/.exec(file);
+  return match ? Number(match[1]) : -1;
+}

@@ -1,0 +1,59 @@
+import { invalidConfig } from '../domain/errors.js';
+
+/** Where blobs and archives go when ELNPORT_BLOBS=s3. Credentials come from the AWS SDK's own chain. */
+export interface S3Settings {
+  /** An S3-compatible service's URL (MinIO, Ceph, R2…); null means AWS itself. */
+  readonly endpoint: string | null;
+  readonly bucket: string;
+  /** Put before every key, e.g. `elnport/`, so that one bucket can serve several deployments. */
+  readonly prefix: string;
+  readonly region: string;
+  /** `<endpoint>/<bucket>/<key>` rather than `<bucket>.<endpoint>/<key>`: what most self-hosted services need. */
+  readonly forcePathStyle: boolean;
+}
+
+export type StorageSettings = { readonly kind: 'local' } | { readonly kind: 's3'; readonly s3: S3Settings };
+
+type Env = Record<string, string | undefined>;
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw invalidConfig(`${name} must be true or false, got "${raw}"`);
+}
+
+/**
+ * Reads ELNPORT_BLOBS and the ELNPORT_S3_* variables. Apart from src/config.ts, whose `Config`
+ * another change to issue 10 is reshaping at the same time; they belong there once both are in.
+ */
+// eslint-disable-next-line no-restricted-syntax -- see above: read once, at start, like loadConfig
+export function loadStorageSettings(env: Env = process.env): StorageSettings {
+  const kind = env.ELNPORT_BLOBS || 'local';
+  if (kind === 'local') return Object.freeze({ kind });
+  if (kind !== 's3') throw invalidConfig(`ELNPORT_BLOBS must be local or s3, got "${kind}"`);
+  const bucket = env.ELNPORT_S3_BUCKET ?? '';
+  // The rules S3 gives for bucket names; a wrong name would otherwise fail only at the first upload.
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw invalidConfig(`ELNPORT_S3_BUCKET must name a bucket (3–63 characters of a-z, 0-9, . and -), got "${bucket}"`);
+  }
+  const endpoint = env.ELNPORT_S3_ENDPOINT || null;
+  if (endpoint !== null && !/^https?:\/\/[^/]/.test(endpoint)) {
+    throw invalidConfig(`ELNPORT_S3_ENDPOINT must start with http:// or https://, got "${endpoint}"`);
+  }
+  const prefix = env.ELNPORT_S3_PREFIX ?? '';
+  if (prefix.startsWith('/') || (prefix !== '' && !prefix.endsWith('/'))) {
+    throw invalidConfig(`ELNPORT_S3_PREFIX must end with / and not start with one, e.g. "elnport/", got "${prefix}"`);
+  }
+  return Object.freeze({
+    kind,
+    s3: Object.freeze({
+      endpoint,
+      bucket,
+      prefix,
+      // Services other than AWS ignore the region but the SDK signs with one; us-east-1 is S3's own default.
+      region: env.ELNPORT_S3_REGION || 'us-east-1',
+      forcePathStyle: flag(env, 'ELNPORT_S3_FORCE_PATH_STYLE'),
+    }),
+  });
+}

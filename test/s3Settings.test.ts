@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadStorageSettings } from '../src/blobs/s3Settings.js';
+
+describe('storage settings', () => {
+  it('stays local by default', () => {
+    assert.deepEqual(loadStorageSettings({}), { kind: 'local' });
+    assert.deepEqual(loadStorageSettings({ ELNPORT_BLOBS: 'local', ELNPORT_S3_BUCKET: 'ignored' }), { kind: 'local' });
+  });
+
+  it('reads the S3 variables', () => {
+    const settings = loadStorageSettings({
+      ELNPORT_BLOBS: 's3',
+      ELNPORT_S3_BUCKET: 'lab-archives',
+      ELNPORT_S3_ENDPOINT: 'http://minio:9000',
+      ELNPORT_S3_PREFIX: 'elnport/',
+      ELNPORT_S3_REGION: 'eu-west-2',
+      ELNPORT_S3_FORCE_PATH_STYLE: 'true',
+    });
+    assert.deepEqual(settings, {
+      kind: 's3',
+      s3: { endpoint: 'http://minio:9000', bucket: 'lab-archives', prefix: 'elnport/', region: 'eu-west-2', forcePathStyle: true },
+    });
+    assert.deepEqual(loadStorageSettings({ ELNPORT_BLOBS: 's3', ELNPORT_S3_BUCKET: 'abc' }), {
+      kind: 's3',
+      s3: { endpoint: null, bucket: 'abc', prefix: '', region: 'us-east-1', forcePathStyle: false },
+    });
+  });
+
+  it('names the variable at fault', () => {
+    const s3 = { ELNPORT_BLOBS: 's3', ELNPORT_S3_BUCKET: 'abc' };
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ ELNPORT_BLOBS: 'gcs' }, /ELNPORT_BLOBS must be local or s3, got "gcs"/],
+      [{ ELNPORT_BLOBS: 's3' }, /ELNPORT_S3_BUCKET must name a bucket/],
+      [{ ...s3, ELNPORT_S3_BUCKET: 'Lab_Archives' }, /ELNPORT_S3_BUCKET must name a bucket .* got "Lab_Archives"/],
+      [{ ...s3, ELNPORT_S3_ENDPOINT: 'minio:9000' }, /ELNPORT_S3_ENDPOINT must start with http:\/\/ or https:\/\//],
+      [{ ...s3, ELNPORT_S3_PREFIX: 'elnport' }, /ELNPORT_S3_PREFIX must end with \//],
+      [{ ...s3, ELNPORT_S3_PREFIX: '/elnport/' }, /ELNPORT_S3_PREFIX .* not start with one/],
+      [{ ...s3, ELNPORT_S3_FORCE_PATH_STYLE: 'yes' }, /ELNPORT_S3_FORCE_PATH_STYLE must be true or false, got "yes"/],
+    ];
+    for (const [env, message] of cases) assert.throws(() => loadStorageSettings(env), message, JSON.stringify(env));
+  });
+});
