@@ -1,12 +1,25 @@
 import os from 'node:os';
 import path from 'node:path';
+import { storageSettings, type StorageSettings } from './blobs/s3Settings.js';
 import { invalidConfig } from './domain/errors.js';
+
+/**
+ * What one `elnport serve` process does: `api` serves HTTP and queues jobs, `worker` runs the
+ * exports and the sweeper, `all` does both (the one process of an embedded install).
+ */
+export type Role = 'api' | 'worker' | 'all';
+const roles: readonly Role[] = ['api', 'worker', 'all'];
 
 /** Everything elnport reads from its environment, validated once and frozen. */
 export interface Config {
+  readonly role: Role;
+  /** Where a `worker` answers GET /health; it serves nothing on `port`. */
+  readonly healthPort: number;
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** Where attachments and archives are kept: directories in dataDir, or an S3-compatible bucket. */
+  readonly storage: StorageSettings;
   /** `postgres://…` switches the store to PostgreSQL; otherwise SQLite in `dataDir`. */
   readonly databaseUrl: string | null;
   /** Base of absolute links; null means "the request's own scheme and host". */
@@ -90,7 +103,19 @@ function timeouts(env: Env, maxUploadBytes: number): Config['timeouts'] {
   });
 }
 
-export function loadConfig(env: Env = process.env): Config {
+function role(given: string | undefined, databaseUrl: string | null): Role {
+  const value = given || 'all';
+  if (!(roles as readonly string[]).includes(value)) throw invalidConfig(`the role (--role or ELNPORT_ROLE) must be one of ${roles.join(', ')}, got "${value}"`);
+  if (value !== 'all' && databaseUrl === null) {
+    throw invalidConfig(
+      `the role "${value}" needs PostgreSQL: the embedded SQLite database belongs to one process, which must be both api and worker (role "all"). Set DATABASE_URL to run api and worker processes apart`,
+    );
+  }
+  return value as Role;
+}
+
+/** `overrides` are what the command line gives, which wins over the environment. */
+export function loadConfig(env: Env = process.env, overrides: { role?: string } = {}): Config {
   const sysadminApiKey = env.ELNPORT_SYSADMIN_API_KEY || null;
   if (sysadminApiKey !== null && !/^[A-Za-z0-9_]{16,64}$/.test(sysadminApiKey)) {
     throw invalidConfig('ELNPORT_SYSADMIN_API_KEY must be 16–64 characters of A-Z, a-z, 0-9 and _');
@@ -101,11 +126,17 @@ export function loadConfig(env: Env = process.env): Config {
     throw invalidConfig('ELNPORT_API_KEY_SECRET must be at least 32 characters (make one with: openssl rand -base64 32)');
   }
   const maxUploadBytes = Math.round(positive(env, 'ELNPORT_MAX_UPLOAD_MB', 100) * 1024 * 1024);
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   return Object.freeze({
+    role: role(overrides.role ?? env.ELNPORT_ROLE, databaseUrl),
     port: integer(env, 'PORT', 8080, 0),
+    // Not PORT: an api and a worker on one machine then start with their defaults side by side,
+    // and a load balancer pointed at PORT never finds a worker there that answers but serves no API.
+    healthPort: integer(env, 'ELNPORT_HEALTH_PORT', 8081, 0),
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.ELNPORT_DATA_DIR || './data'),
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    storage: storageSettings(env),
+    databaseUrl,
     publicUrl: url(env, 'ELNPORT_PUBLIC_URL', ['http:', 'https:']),
     sysadminApiKey,
     apiKeySecret,
@@ -115,7 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
       max: integer(env, 'ELNPORT_RATE_LIMIT', 600, 1),
       windowMs: integer(env, 'ELNPORT_RATE_WINDOW_SECONDS', 60, 1) * 1000,
     }),
-    // 0 makes an API-only process: jobs wait for workers elsewhere.
+    // Per process that runs jobs (role worker or all); 0 leaves jobs waiting for workers elsewhere.
     workers: integer(env, 'ELNPORT_WORKERS', os.availableParallelism(), 0),
     retentionHours: positive(env, 'ELNPORT_RETENTION_HOURS', 48),
     logLevel: env.LOG_LEVEL || 'info',

@@ -2,22 +2,23 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { buildApp } from './api/app.js';
+import { buildHealthApp } from './api/healthApp.js';
 import type { ArchiveStore } from './blobs/archiveStore.js';
 import type { BlobStore } from './blobs/blobStore.js';
 import { openBlobStores } from './blobs/openStores.js';
-import { loadStorageSettings } from './blobs/s3Settings.js';
 import { ExportService } from './jobs/exportService.js';
 import { openStore, type Store } from './store/db.js';
 import { closeThreads } from './threads/pool.js';
 import { version } from './version.js';
 
 export interface Server {
+  /** The API, or in a `worker` process the health endpoint, the only thing it serves. */
   app: FastifyInstance;
   store: Store;
   blobs: BlobStore;
   archives: ArchiveStore;
   exports: ExportService;
-  /** The address it listens on, e.g. http://127.0.0.1:8080 */
+  /** The address it listens on, e.g. http://127.0.0.1:8080 (a worker's: its health port) */
   url: string;
   close(): Promise<void>;
 }
@@ -29,13 +30,15 @@ export interface Parts {
 }
 
 export async function openParts(config: Config): Promise<Parts> {
-  // Settings first: a bad one must not leave the database open.
-  const stores = openBlobStores(config.dataDir, loadStorageSettings());
+  const stores = openBlobStores(config.dataDir, config.storage);
   const store = await openStore(config, { checkpointsOnThread: true });
   return { store, ...stores };
 }
 
-/** Opens the stores, starts the export workers, and serves the API until `close()`. */
+/**
+ * Opens the stores and, as the role says, starts the export workers and the sweeper (worker,
+ * all) and serves the API (api, all) until `close()`; a worker serves only its health endpoint.
+ */
 export async function startServer(config: Config, given?: Parts, logger?: Logger): Promise<Server> {
   const parts = given ?? (await openParts(config));
   const log = logger ?? pino({ level: config.logLevel });
@@ -43,12 +46,13 @@ export async function startServer(config: Config, given?: Parts, logger?: Logger
   let app: FastifyInstance | undefined;
   try {
     await exports.start();
-    app = await buildApp({ config, ...parts, exports, logger: log });
+    const worker = config.role === 'worker';
+    app = worker ? await buildHealthApp({ role: config.role, exports, logger: log }) : await buildApp({ config, ...parts, exports, logger: log });
     // Fastify's own line, the only one: it names each address a wildcard host listens on.
     const address = await app.listen({
-      port: config.port,
+      port: worker ? config.healthPort : config.port,
       host: config.host,
-      listenTextResolver: (at) => `elnport ${version} listening on ${at}`,
+      listenTextResolver: (at) => `elnport ${version}${config.role === 'all' ? '' : ` ${config.role}`} listening on ${at}${worker ? ' (GET /health only)' : ''}`,
     });
     const server = app;
     return {

@@ -12,8 +12,8 @@ import { addWork } from './support/labWork.js';
 import { fakeS3Bucket, fakeS3Credentials, startFakeS3, type FakeS3 } from './support/s3rver.js';
 
 /**
- * The server with ELNPORT_BLOBS=s3, end to end. The storage settings are read from the process's
- * environment (src/blobs/s3Settings.ts), not from the lab's config, so they are set there.
+ * The server with ELNPORT_BLOBS=s3, end to end. The credentials are the AWS SDK's to find, in the
+ * process's environment as on a deployed server, so they are set there.
  */
 describe('a server storing blobs and archives in S3 (s3rver)', () => {
   let s3: FakeS3;
@@ -23,17 +23,15 @@ describe('a server storing blobs and archives in S3 (s3rver)', () => {
 
   before(async () => {
     s3 = await startFakeS3();
-    settings = {
+    settings = { AWS_ACCESS_KEY_ID: fakeS3Credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fakeS3Credentials.secretAccessKey };
+    Object.assign(process.env, settings);
+    lab = await startLab('sqlite', {
       ELNPORT_BLOBS: 's3',
       ELNPORT_S3_ENDPOINT: s3.endpoint,
       ELNPORT_S3_BUCKET: fakeS3Bucket,
       ELNPORT_S3_PREFIX: 'lab/',
       ELNPORT_S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: fakeS3Credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: fakeS3Credentials.secretAccessKey,
-    };
-    Object.assign(process.env, settings);
-    lab = await startLab('sqlite');
+    });
     alice = await lab.createUser('alice');
   });
   after(async () => {

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadStorageSettings } from '../src/blobs/s3Settings.js';
+import { storageSettings } from '../src/blobs/s3Settings.js';
+import { loadConfig } from '../src/config.js';
 
 describe('storage settings', () => {
   it('stays local by default', () => {
-    assert.deepEqual(loadStorageSettings({}), { kind: 'local' });
-    assert.deepEqual(loadStorageSettings({ ELNPORT_BLOBS: 'local', ELNPORT_S3_BUCKET: 'ignored' }), { kind: 'local' });
+    assert.deepEqual(storageSettings({}), { kind: 'local' });
+    assert.deepEqual(storageSettings({ ELNPORT_BLOBS: 'local', ELNPORT_S3_BUCKET: 'ignored' }), { kind: 'local' });
   });
 
   it('reads the S3 variables', () => {
-    const settings = loadStorageSettings({
+    const settings = storageSettings({
       ELNPORT_BLOBS: 's3',
       ELNPORT_S3_BUCKET: 'lab-archives',
       ELNPORT_S3_ENDPOINT: 'http://minio:9000',
@@ -21,7 +22,7 @@ describe('storage settings', () => {
       kind: 's3',
       s3: { endpoint: 'http://minio:9000', bucket: 'lab-archives', prefix: 'elnport/', region: 'eu-west-2', forcePathStyle: true },
     });
-    assert.deepEqual(loadStorageSettings({ ELNPORT_BLOBS: 's3', ELNPORT_S3_BUCKET: 'abc' }), {
+    assert.deepEqual(storageSettings({ ELNPORT_BLOBS: 's3', ELNPORT_S3_BUCKET: 'abc' }), {
       kind: 's3',
       s3: { endpoint: null, bucket: 'abc', prefix: '', region: 'us-east-1', forcePathStyle: false },
     });
@@ -38,6 +39,11 @@ describe('storage settings', () => {
       [{ ...s3, ELNPORT_S3_PREFIX: '/elnport/' }, /ELNPORT_S3_PREFIX .* not start with one/],
       [{ ...s3, ELNPORT_S3_FORCE_PATH_STYLE: 'yes' }, /ELNPORT_S3_FORCE_PATH_STYLE must be true or false, got "yes"/],
     ];
-    for (const [env, message] of cases) assert.throws(() => loadStorageSettings(env), message, JSON.stringify(env));
+    for (const [env, message] of cases) assert.throws(() => storageSettings(env), message, JSON.stringify(env));
+  });
+
+  it('is part of the server\'s config, so a bad setting stops the server before it opens anything', () => {
+    assert.deepEqual(loadConfig({ ELNPORT_BLOBS: 's3', ELNPORT_S3_BUCKET: 'abc' }).storage.kind, 's3');
+    assert.throws(() => loadConfig({ ELNPORT_BLOBS: 'ftp' }), /ELNPORT_BLOBS must be local or s3, got "ftp"/);
   });
 });

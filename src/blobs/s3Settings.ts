@@ -23,12 +23,8 @@ function flag(env: Env, name: string): boolean {
   throw invalidConfig(`${name} must be true or false, got "${raw}"`);
 }
 
-/**
- * Reads ELNPORT_BLOBS and the ELNPORT_S3_* variables. Apart from src/config.ts, whose `Config`
- * another change to issue 10 is reshaping at the same time; they belong there once both are in.
- */
-// eslint-disable-next-line no-restricted-syntax -- see above: read once, at start, like loadConfig
-export function loadStorageSettings(env: Env = process.env): StorageSettings {
+/** ELNPORT_BLOBS and the ELNPORT_S3_* variables, validated; part of the server's Config. */
+export function storageSettings(env: Env): StorageSettings {
   const kind = env.ELNPORT_BLOBS || 'local';
   if (kind === 'local') return Object.freeze({ kind });
   if (kind !== 's3') throw invalidConfig(`ELNPORT_BLOBS must be local or s3, got "${kind}"`);

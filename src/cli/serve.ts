@@ -20,10 +20,14 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve the API (configured by environment variables: see the README)')
     .option('--demo', 'on an empty database, add a demo lab and print its API keys')
-    .action(async (options: { demo?: boolean }) => {
-      const config = loadConfig();
+    .option('--role <role>', 'api (HTTP, queues jobs), worker (runs exports and the sweeper) or all; overrides ELNPORT_ROLE (default all)')
+    .action(async (options: { demo?: boolean; role?: string }) => {
+      const config = loadConfig(undefined, { role: options.role });
+      if (options.demo && config.role === 'worker') throw new Error('--demo adds users and shows their keys: run it with the api (or all) role');
       const parts = await openParts(config);
-      const first = await ensureFirstSysadmin(parts.store.db, parts.store.apiKeys, config.sysadminApiKey);
+      // Users are the API's business: a worker starting beside an api on an empty database must
+      // not race it to create the first sysadmin.
+      const first = config.role === 'worker' ? null : await ensureFirstSysadmin(parts.store.db, parts.store.apiKeys, config.sysadminApiKey);
       const demoKeys = options.demo ? await seedDemoLab(config, parts, first?.apiKey ?? null) : [];
       // A generated key is shown once: with the demo's keys, or here when no demo lab was added
       // (the database already held users made by `elnport admin`).

@@ -27,8 +27,9 @@ export function retryAfterSeconds(status: JobStatus): number {
 }
 
 /**
- * The export job lifecycle: submitted by the API, run by workers in this process, recovered
- * after a crash, cancelled on request. The jobs table is the record of truth throughout.
+ * The export job lifecycle: submitted by the API, run by workers in this process (unless its
+ * role is `api`), recovered after a crash, cancelled on request. The jobs table is the record of
+ * truth throughout, so an `api` process and the `worker` processes meet only there.
  */
 export class ExportService {
   readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -47,11 +48,21 @@ export class ExportService {
     this.sweeper = new Sweeper(parts, () => this.pool.notify());
   }
 
-  /** Jobs a dead process left STARTED are queued again before the workers look for jobs. */
+  /**
+   * Jobs a dead process left STARTED are queued again before the workers look for jobs. An `api`
+   * process starts none of this: it only queues, and the workers' processes claim, recover and
+   * sweep (submit's notify() and cancel's abort() then find no local worker, which is right).
+   */
   async start(): Promise<void> {
+    if (this.parts.config.role === 'api') return;
     await recoverOrphanedJobs(this.parts, 'start');
     this.pool.start();
     this.sweeper.start();
+  }
+
+  /** How many exports this process is building now (a worker's health answer). */
+  get runningJobs(): number {
+    return this.pool.activeCount;
   }
 
   async stop(): Promise<void> {

@@ -36,6 +36,11 @@ export class WorkerPool<J extends { id: number }> {
     for (const wake of this.sleepers) wake();
   }
 
+  /** How many jobs this pool is running now. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
   /** Aborts the job if this pool is running it; its run() sees the signal. */
   abort(jobId: number, reason: Error): boolean {
     const controller = this.active.get(jobId);

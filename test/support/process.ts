@@ -47,6 +47,10 @@ export interface ServeOptions {
   env?: Record<string, string>;
   /** How long to wait for GET /api/v1/status; default 60 s (tsx compiles on first start). */
   startTimeoutMs?: number;
+  /** More arguments for `serve`, e.g. `--role worker`. */
+  args?: string[];
+  /** What answers 200 once the process is ready; default `<url>/api/v1/status` (a worker's: its /health). */
+  readyUrl?: string;
 }
 
 function exited(child: ChildProcess): boolean {
@@ -58,10 +62,11 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Starts `node --import tsx src/cli/main.ts serve` and waits until its status endpoint answers. */
+/** Starts `node --import tsx src/cli/main.ts serve` and waits until its status endpoint (or `readyUrl`) answers. */
 export async function serve(options: ServeOptions): Promise<ServerProcess> {
   const url = `http://127.0.0.1:${options.port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  const readyUrl = options.readyUrl ?? `${url}/api/v1/status`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...(options.args ?? [])], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '',
@@ -98,7 +103,7 @@ export async function serve(options: ServeOptions): Promise<ServerProcess> {
   for (;;) {
     if (exited(child)) throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before answering:\n${output}`);
     try {
-      const r = await fetch(`${url}/api/v1/status`, { signal: AbortSignal.timeout(2000) });
+      const r = await fetch(readyUrl, { signal: AbortSignal.timeout(2000) });
       if (r.status === 200) {
         await r.arrayBuffer();
         return server;
@@ -108,7 +113,7 @@ export async function serve(options: ServeOptions): Promise<ServerProcess> {
     }
     if (Date.now() > deadline) {
       await server.kill();
-      throw new Error(`the server did not answer GET /api/v1/status within the timeout:\n${output}`);
+      throw new Error(`the server did not answer GET ${readyUrl} within the timeout:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
