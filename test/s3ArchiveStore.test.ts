@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3ArchiveStore } from '../src/blobs/s3ArchiveStore.js';
 import { fakeS3Bucket, startFakeS3, type FakeS3 } from './support/s3rver.js';
 
@@ -86,5 +86,13 @@ describe('S3ArchiveStore (against s3rver)', () => {
     assert.deepEqual(await store.drafts(), []);
     assert.deepEqual(await keys(), []);
     await assert.rejects(store.removeDraft('../archives/x'), /Not a draft/);
+  });
+
+  it('lists only drafts of its own: a folder marker or a stranger\'s key under drafts/ is left alone', async () => {
+    for (const key of ['lab/drafts/', 'lab/drafts/notes.txt']) {
+      await recorder.client.send(new PutObjectCommand({ Bucket: fakeS3Bucket, Key: key, Body: 'x' }));
+    }
+    assert.deepEqual(await store.drafts(), []);
+    assert.equal((await keys()).length, 2, 'and nothing of them removed');
   });
 });

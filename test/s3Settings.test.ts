@@ -35,7 +35,8 @@ describe('storage settings', () => {
       [{ ELNPORT_BLOBS: 's3' }, /ELNPORT_S3_BUCKET must name a bucket/],
       [{ ...s3, ELNPORT_S3_BUCKET: 'Lab_Archives' }, /ELNPORT_S3_BUCKET must name a bucket .* got "Lab_Archives"/],
       [{ ...s3, ELNPORT_S3_ENDPOINT: 'minio:9000' }, /ELNPORT_S3_ENDPOINT must start with http:\/\/ or https:\/\//],
-      [{ ...s3, ELNPORT_S3_PREFIX: 'elnport' }, /ELNPORT_S3_PREFIX must end with \//],
+      [{ ...s3, ELNPORT_S3_PREFIX: 'elnport' }, /ELNPORT_S3_PREFIX must be of .*, end with \//],
+      [{ ...s3, ELNPORT_S3_PREFIX: 'lab?x/' }, /ELNPORT_S3_PREFIX must be of A-Z, a-z, 0-9, \., _, - and \//],
       [{ ...s3, ELNPORT_S3_PREFIX: '/elnport/' }, /ELNPORT_S3_PREFIX .* not start with one/],
       [{ ...s3, ELNPORT_S3_FORCE_PATH_STYLE: 'yes' }, /ELNPORT_S3_FORCE_PATH_STYLE must be true or false, got "yes"/],
     ];

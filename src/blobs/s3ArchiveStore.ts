@@ -58,7 +58,9 @@ export class S3ArchiveStore implements ArchiveStore {
         await uploaded;
         await client.send(new CopyObjectCommand({ Bucket: bucket, Key: final, CopySource: encodeURI(`${bucket}/${draft}`) }));
         copied = true;
-        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: draft }));
+        // The archive is whole under its name: a draft left by a failed delete is the sweeper's
+        // to remove, and must not fail (and so discard) a good archive.
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: draft })).catch(() => undefined);
       },
       async discard() {
         output.destroy();
@@ -94,6 +96,8 @@ export class S3ArchiveStore implements ArchiveStore {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: this.draftPrefix, ContinuationToken: token }));
       for (const object of page.Contents ?? []) {
         const file = object.Key!.slice(this.draftPrefix.length);
+        // Only drafts of ours: a folder marker or a stranger's key under drafts/ is left alone.
+        if (jobOf(file) < 0) continue;
         out.push({ jobId: jobOf(file), file, modified: object.LastModified?.getTime() ?? 0 });
       }
       token = page.NextContinuationToken;

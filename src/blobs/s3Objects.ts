@@ -17,8 +17,9 @@ export function openS3Client(settings: S3Settings): S3Client {
 }
 
 /**
- * A key that is not there: GetObject says NoSuchKey, HeadObject (which has no body) NotFound. Not
- * any 404: a missing bucket must fail loudly, not look like archives that expired.
+ * A key that is not there: GetObject says NoSuchKey, HeadObject (which has no body) NotFound. A
+ * missing bucket fails GetObject loudly (NoSuchBucket), but HeadObject cannot tell it from a
+ * missing key: an archive's size() then says null, and its download answers 410.
  */
 function isMissing(error: unknown): boolean {
   return error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.name === 'NotFound');

@@ -38,8 +38,9 @@ export function storageSettings(env: Env): StorageSettings {
     throw invalidConfig(`ELNPORT_S3_ENDPOINT must start with http:// or https://, got "${endpoint}"`);
   }
   const prefix = env.ELNPORT_S3_PREFIX ?? '';
-  if (prefix.startsWith('/') || (prefix !== '' && !prefix.endsWith('/'))) {
-    throw invalidConfig(`ELNPORT_S3_PREFIX must end with / and not start with one, e.g. "elnport/", got "${prefix}"`);
+  // Characters that need no encoding anywhere a key goes (a CopySource, a URL path).
+  if (prefix.startsWith('/') || (prefix !== '' && !prefix.endsWith('/')) || !/^[A-Za-z0-9._/-]*$/.test(prefix)) {
+    throw invalidConfig(`ELNPORT_S3_PREFIX must be of A-Z, a-z, 0-9, ., _, - and /, end with / and not start with one, e.g. "elnport/", got "${prefix}"`);
   }
   return Object.freeze({
     kind,

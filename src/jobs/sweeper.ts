@@ -47,21 +47,40 @@ export class Sweeper {
     return this.sweeping;
   }
 
+  /**
+   * The housekeeping steps, each on its own: one that fails (a draft another worker removed first,
+   * a stray key in the bucket) must not keep the others from running, recovery above all.
+   */
   private async pass(): Promise<void> {
     const { db, archives } = this.parts;
-    const now = isoNow();
-    // The query only narrows the candidates; whether an archive has expired is the domain's rule.
-    for (const job of await expiredArchives(db, now)) {
-      if (job.archive && archiveState(job, now) === 'expired') await removeArchive(this.parts, job.archive.name, job.id);
+    await this.step('recovery', async () => {
+      const { requeued } = await recoverOrphanedJobs(this.parts, 'sweep');
+      if (requeued.length) this.onRequeued();
+    });
+    await this.step('expiry', async () => {
+      const now = isoNow();
+      // The query only narrows the candidates; whether an archive has expired is the domain's rule.
+      for (const job of await expiredArchives(db, now)) {
+        if (job.archive && archiveState(job, now) === 'expired') await removeArchive(this.parts, job.archive.name, job.id);
+      }
+    });
+    await this.step('drafts', async () => {
+      const running = new Set(await runningJobIds(db));
+      // A job claimed after the query above may have just opened its draft: leave young drafts be.
+      const youngest = Date.now() - jobTimings.staleAfterMs;
+      for (const draft of await archives.drafts()) {
+        if (running.has(draft.jobId) || draft.modified >= youngest) continue;
+        await archives.removeDraft(draft.file).catch((error: unknown) => this.parts.log.warn({ err: error, draft: draft.file }, 'could not remove a draft'));
+      }
+    });
+    await this.step('plans', () => discardOrphanPlans(db));
+  }
+
+  private async step(name: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.parts.log.error({ err: error, step: name }, 'sweep step failed');
     }
-    const running = new Set(await runningJobIds(db));
-    // A job claimed after the query above may have just opened its draft: leave young drafts be.
-    const youngest = Date.now() - jobTimings.staleAfterMs;
-    for (const draft of await archives.drafts()) {
-      if (!running.has(draft.jobId) && draft.modified < youngest) await archives.removeDraft(draft.file);
-    }
-    await discardOrphanPlans(db);
-    const { requeued } = await recoverOrphanedJobs(this.parts, 'sweep');
-    if (requeued.length) this.onRequeued();
   }
 }
