@@ -49,14 +49,11 @@ export class Sweeper {
 
   /**
    * The housekeeping steps, each on its own: one that fails (a draft another worker removed first,
-   * a stray key in the bucket) must not keep the others from running, recovery above all.
+   * a stray key in the bucket) must not keep the others from running, recovery above all. Recovery
+   * comes last, as it always has: a job it queues again keeps its plan until the next pass.
    */
   private async pass(): Promise<void> {
     const { db, archives } = this.parts;
-    await this.step('recovery', async () => {
-      const { requeued } = await recoverOrphanedJobs(this.parts, 'sweep');
-      if (requeued.length) this.onRequeued();
-    });
     await this.step('expiry', async () => {
       const now = isoNow();
       // The query only narrows the candidates; whether an archive has expired is the domain's rule.
@@ -74,6 +71,10 @@ export class Sweeper {
       }
     });
     await this.step('plans', () => discardOrphanPlans(db));
+    await this.step('recovery', async () => {
+      const { requeued } = await recoverOrphanedJobs(this.parts, 'sweep');
+      if (requeued.length) this.onRequeued();
+    });
   }
 
   private async step(name: string, work: () => Promise<void>): Promise<void> {
