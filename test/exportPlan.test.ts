@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { azSortKey } from '../src/domain/azOrder.js';
 import type { User } from '../src/domain/model.js';
 import type { Viewer } from '../src/domain/permissions.js';
 import { discardPlan, keptAtFirst, placeReferencedFiles, planExport, walkStep } from '../src/export/plan.js';
+import { LocalArchiveStore } from '../src/blobs/localArchiveStore.js';
 import { Sweeper } from '../src/jobs/sweeper.js';
 import { loadConfig } from '../src/config.js';
 import { insertExportJob } from '../src/store/queries/exportJobs.js';
@@ -329,6 +333,36 @@ forEachDatabase((kind) => {
       await db.updateTable('export_jobs').set({ status: 'FAILED' }).where('id', '=', running.id).execute();
       await sweeper.sweep();
       assert.deepEqual(await planRows(l, running.id), []);
+    });
+
+    it('the sweeper goes on with its other steps when one fails: plans go though the drafts cannot be listed', async () => {
+      const l = lab();
+      const db = l.server.store.db;
+      const gone = job();
+      await planExport(db, gone, await viewerOf(l, w.alice.id), exportRequest('user'));
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'elnport-archives-'));
+      const archives = new LocalArchiveStore(root);
+      fs.rmSync(path.join(root, 'tmp'), { recursive: true });
+      await assert.rejects(archives.drafts(), { code: 'ENOENT' }, 'the drafts step does fail');
+      const sweeper = new Sweeper(
+        { db, dialect: l.server.store.dialect, blobs: l.server.blobs, archives, config: loadConfig({ ELNPORT_DATA_DIR: l.dataDir }), log: l.server.app.log },
+        () => undefined,
+      );
+      await sweeper.sweep();
+      assert.deepEqual(await planRows(l, gone), []);
+      fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it('the sweeper stops only once a pass under way has ended (the database closes next)', async () => {
+      const l = lab();
+      const sweeper = new Sweeper(
+        { db: l.server.store.db, dialect: l.server.store.dialect, blobs: l.server.blobs, archives: l.server.archives, config: loadConfig({ ELNPORT_DATA_DIR: l.dataDir }), log: l.server.app.log },
+        () => undefined,
+      );
+      let ended = false;
+      void sweeper.sweep().then(() => (ended = true));
+      await sweeper.stop();
+      assert.ok(ended);
     });
 
     describe('more than a page', () => {

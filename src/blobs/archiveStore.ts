@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { archiveNamePattern } from '../domain/archiveNames.js';
 
 /** A file being written for job `jobId`; invisible to downloads until `commit()`. */
 export interface ArchiveDraft {
@@ -30,4 +31,16 @@ export interface ArchiveStore {
   delete(name: string): Promise<void>;
   drafts(): Promise<DraftFile[]>;
   removeDraft(file: string): Promise<void>;
+}
+
+/** How every store names job `jobId`'s draft of archive `name`, so the sweeper can tell whose it is. */
+export function draftName(jobId: number, name: string): string {
+  if (!archiveNamePattern.test(name)) throw new Error(`Not an archive name: ${name}`);
+  return `job-${jobId}-${name}`;
+}
+
+/** The job a draft (a draftName, with whatever a store adds after it) belongs to; -1 for anything else. */
+export function draftJobId(file: string): number {
+  const match = /^job-(\d+)-/.exec(file);
+  return match ? Number(match[1]) : -1;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { archiveNamePattern } from '../domain/archiveNames.js';
-import type { ArchiveDraft, ArchiveStore, DraftFile } from './archiveStore.js';
+import { draftJobId, draftName, type ArchiveDraft, type ArchiveStore, type DraftFile } from './archiveStore.js';
 
 /**
  * Finished export archives, by name, in `<root>/`; drafts in `<root>/tmp/job-<id>-<name>.part`,
@@ -23,7 +23,7 @@ export class LocalArchiveStore implements ArchiveStore {
 
   draft(jobId: number, name: string): ArchiveDraft {
     const final = this.pathOf(name);
-    const tmp = path.join(this.tmpDir, `job-${jobId}-${name}.part`);
+    const tmp = path.join(this.tmpDir, `${draftName(jobId, name)}.part`);
     const output = fs.createWriteStream(tmp, { flags: 'w' });
     return {
       output,
@@ -69,8 +69,7 @@ export class LocalArchiveStore implements ArchiveStore {
     for (const file of files) {
       const stat = await fs.promises.stat(path.join(this.tmpDir, file)).catch(() => null);
       if (!stat) continue;
-      const match = /^job-(\d+)-/.exec(file);
-      out.push({ jobId: match ? Number(match[1]) : -1, file, modified: stat.mtimeMs });
+      out.push({ jobId: draftJobId(file), file, modified: stat.mtimeMs });
     }
     return out;
   }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { PassThrough, type Readable } from 'node:stream';
 import { archiveNamePattern } from '../domain/archiveNames.js';
-import type { ArchiveDraft, ArchiveStore, DraftFile } from './archiveStore.js';
+import { draftJobId, draftName, type ArchiveDraft, type ArchiveStore, type DraftFile } from './archiveStore.js';
 import { objectSize, readObject, uploadObject } from './s3Objects.js';
 import type { S3Settings } from './s3Settings.js';
 
@@ -45,7 +45,7 @@ export class S3ArchiveStore implements ArchiveStore {
     const { client } = this;
     const { bucket } = this.settings;
     const final = this.finalKey(name);
-    const draft = `${this.draftPrefix}job-${jobId}-${name}`;
+    const draft = `${this.draftPrefix}${draftName(jobId, name)}`;
     const output = new PassThrough();
     const upload = uploadObject(client, bucket, draft, output);
     const uploaded = upload.done();
@@ -97,14 +97,14 @@ export class S3ArchiveStore implements ArchiveStore {
       for (const object of page.Contents ?? []) {
         const file = object.Key!.slice(this.draftPrefix.length);
         // Only drafts of ours: a folder marker or a stranger's key under drafts/ is left alone.
-        if (jobOf(file) < 0) continue;
-        out.push({ jobId: jobOf(file), file, modified: object.LastModified?.getTime() ?? 0 });
+        if (draftJobId(file) < 0) continue;
+        out.push({ jobId: draftJobId(file), file, modified: object.LastModified?.getTime() ?? 0 });
       }
       token = page.NextContinuationToken;
     } while (token);
     for (const upload of await this.unfinishedUploads()) {
       const file = upload.key.slice(this.draftPrefix.length);
-      out.push({ jobId: jobOf(file), file: `${file}${uploadMark}${upload.id}`, modified: upload.initiated });
+      out.push({ jobId: draftJobId(file), file: `${file}${uploadMark}${upload.id}`, modified: upload.initiated });
     }
     return out;
   }
@@ -143,9 +143,4 @@ export class S3ArchiveStore implements ArchiveStore {
     if (uploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
     else await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
-}
-
-function jobOf(file: string): number {
-  const match = /^job-(\d+)-/.exec(file);
-  return match ? Number(match[1]) : -1;
 }
