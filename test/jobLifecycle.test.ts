@@ -10,6 +10,7 @@ import { recoverOrphanedJobs } from '../src/jobs/recovery.js';
 import { findExportJob, insertExportJob } from '../src/store/queries/exportJobs.js';
 import {
   abandonJob,
+  claimJob,
   claimNextJob,
   completeJob,
   expiredArchives,
@@ -19,7 +20,8 @@ import {
   recoverInterruptedJobs,
   releaseJob,
 } from '../src/store/queries/jobLifecycle.js';
-import { forEachDatabase, useLab } from './support/lab.js';
+import { databaseClock } from '../src/store/dialect.js';
+import { forEachDatabase, isoDate, useLab } from './support/lab.js';
 
 /**
  * Each operation of the job lifecycle (src/store/queries/jobLifecycle.ts) called on its own,
@@ -114,6 +116,36 @@ forEachDatabase((kind) => {
         assert.ok(again);
         assert.equal(again.id, job!.id);
         assert.equal(again.attempts, 2);
+      });
+    });
+
+    describe('claimJob', () => {
+      it('takes the job a queue entry names, only while it waits, for one worker of many', async () => {
+        const [first, second] = await queue(2);
+        const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => claimJob(db(), second!.id, `w${i}`, iso(0))));
+        const won = claims.filter((j) => j !== undefined);
+        assert.equal(won.length, 1, 'one worker wins the job');
+        assert.equal(won[0]!.id, second!.id);
+        assert.equal(won[0]!.attempts, 1);
+        assert.equal((await row(first!.id)).status, 'STARTING', 'the older job is not touched');
+        await abandonJob(db(), first!.id, 'Cancelled by its owner', iso(0));
+        assert.equal(await claimJob(db(), first!.id, 'w9', iso(0)), undefined, 'a cancelled job is not claimed');
+        assert.equal((await row(first!.id)).status, 'ABANDONED');
+      });
+    });
+
+    describe('databaseClock', () => {
+      it("stamps heartbeats with the database's time, and recovery judges them by it", async () => {
+        const [job] = await queue(1);
+        await claimJob(db(), job!.id, 'w1', databaseClock(kind));
+        const stamped = (await row(job!.id)).heartbeat!;
+        assert.match(stamped, isoDate);
+        // This process's clock and the database's are one machine's here: they agree closely.
+        assert.ok(Math.abs(Date.parse(stamped) - Date.now()) < 5_000, `the database's clock said ${stamped}`);
+        const staleByDatabase = databaseClock(kind, -jobTimings.staleAfterMs);
+        assert.deepEqual(await recoverInterruptedJobs(db(), staleByDatabase, jobTimings.maxAttempts, iso(0)), { requeued: [], failed: [] });
+        await silence(job!.id, jobTimings.staleAfterMs + 1_000);
+        assert.deepEqual(await recoverInterruptedJobs(db(), staleByDatabase, jobTimings.maxAttempts, iso(0)), { requeued: [job!.id], failed: [] });
       });
     });
 

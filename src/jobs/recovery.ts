@@ -1,5 +1,6 @@
 import { jobTimings } from '../domain/jobTimings.js';
 import { isoNow } from '../domain/time.js';
+import { databaseClock } from '../store/dialect.js';
 import { recoverInterruptedJobs } from '../store/queries/jobLifecycle.js';
 import type { JobParts } from './parts.js';
 
@@ -12,14 +13,16 @@ const everyHeartbeat = '9999';
  *
  * With the embedded database this process is the only one using it, so at start every STARTED
  * job is an orphan, and while it runs none can be made. On PostgreSQL other processes share the
- * jobs, so only a job whose heartbeat has been silent for `jobTimings.staleAfterMs` is taken.
+ * jobs, so only a job whose heartbeat has been silent for `jobTimings.staleAfterMs`, by the database's clock, is taken.
  */
 export async function recoverOrphanedJobs(
   parts: Pick<JobParts, 'db' | 'dialect' | 'log'>,
   at: 'start' | 'sweep',
 ): Promise<{ requeued: number[]; failed: number[] }> {
   if (parts.dialect === 'sqlite' && at === 'sweep') return { requeued: [], failed: [] };
-  const staleBefore = parts.dialect === 'sqlite' ? everyHeartbeat : new Date(Date.now() - jobTimings.staleAfterMs).toISOString();
+  // The database's clock judges the heartbeats it stamped: a worker on a machine whose clock runs
+  // fast or slow is neither taken for dead nor kept alive by it.
+  const staleBefore = parts.dialect === 'sqlite' ? everyHeartbeat : databaseClock(parts.dialect, -jobTimings.staleAfterMs);
   const recovered = await recoverInterruptedJobs(parts.db, staleBefore, jobTimings.maxAttempts, isoNow());
   if (recovered.requeued.length || recovered.failed.length) parts.log.warn({ ...recovered, at }, 'recovered interrupted export jobs');
   return recovered;

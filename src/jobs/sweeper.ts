@@ -18,9 +18,11 @@ export class Sweeper {
 
   constructor(
     private readonly parts: JobParts,
-    private readonly onRequeued: () => void,
+    /** Jobs recovery queued again, which the dispatcher must hand to a worker. */
+    private readonly onRequeued: (jobIds: number[]) => void | Promise<void>,
   ) {}
 
+  /** Sweeps now and then every period, in this process (pg-boss's schedule calls sweep() instead). */
   start(): void {
     this.timer = setInterval(() => void this.sweep(), jobTimings.sweepPeriodMs(this.parts.config.retentionHours));
     this.timer.unref();
@@ -73,7 +75,7 @@ export class Sweeper {
     await this.step('plans', () => discardOrphanPlans(db));
     await this.step('recovery', async () => {
       const { requeued } = await recoverOrphanedJobs(this.parts, 'sweep');
-      if (requeued.length) this.onRequeued();
+      if (requeued.length) await this.onRequeued(requeued);
     });
   }
 

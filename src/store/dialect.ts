@@ -1,3 +1,5 @@
+import { sql, type RawBuilder } from 'kysely';
+
 /**
  * The few things SQLite and PostgreSQL do differently, in one place. Queries stay the same on
  * both; code that must tell the two apart asks here.
@@ -14,4 +16,16 @@ export function isStorableId(id: number): boolean {
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * The database's own clock, `offsetMs` from now, as the ISO-8601 UTC text (milliseconds) every
+ * date column holds. Heartbeats are written and judged by it: on PostgreSQL a worker's machine
+ * and the one that decides it is dead may disagree about the time, but never the database.
+ */
+export function databaseClock(dialect: 'sqlite' | 'postgres', offsetMs = 0): RawBuilder<string> {
+  const seconds = offsetMs / 1000;
+  return dialect === 'sqlite'
+    ? sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`${seconds} seconds`})`
+    : sql<string>`to_char((clock_timestamp() + make_interval(secs => ${seconds})) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely';
 import type { Db } from '../db.js';
+import type { DB } from '../schema.js';
 import type { ExportCounts } from '../../domain/exportModel.js';
 import type { ExportArchive, ExportJob } from '../../domain/exportJob.js';
 import { rowToExportJob } from './exportJobs.js';
@@ -9,8 +10,21 @@ import { rowToExportJob } from './exportJobs.js';
  * was cancelled, or taken over after it was thought dead, finds its update refused and stops.
  */
 
+/** A moment as a date column holds it, or the database's own clock (databaseClock in dialect.ts). */
+export type Instant = string | RawBuilder<string>;
+
+function claimed(workerId: string, now: Instant) {
+  return (eb: ExpressionBuilder<DB, 'export_jobs'>) => ({
+    status: 'STARTED' as const,
+    worker_id: workerId,
+    attempts: eb('attempts', '+', 1),
+    started: now,
+    heartbeat: now,
+  });
+}
+
 /** The oldest waiting job, now STARTED and owned by `workerId`; undefined when none waits. */
-export async function claimNextJob(db: Db, workerId: string, now: string): Promise<ExportJob | undefined> {
+export async function claimNextJob(db: Db, workerId: string, now: Instant): Promise<ExportJob | undefined> {
   // Two workers may pick the same id; the status test in the UPDATE lets only one of them win.
   for (let tries = 0; tries < 5; tries++) {
     const next = await db
@@ -23,13 +37,7 @@ export async function claimNextJob(db: Db, workerId: string, now: string): Promi
     if (!next) return undefined;
     const row = await db
       .updateTable('export_jobs')
-      .set((eb) => ({
-        status: 'STARTED',
-        worker_id: workerId,
-        attempts: eb('attempts', '+', 1),
-        started: now,
-        heartbeat: now,
-      }))
+      .set(claimed(workerId, now))
       .where('id', '=', next.id)
       .where('status', '=', 'STARTING')
       .returningAll()
@@ -39,8 +47,23 @@ export async function claimNextJob(db: Db, workerId: string, now: string): Promi
   return undefined;
 }
 
+/**
+ * The waiting job `id`, now STARTED and owned by `workerId`; undefined when it waits no more (a
+ * queue handed it out after it was cancelled, finished, or claimed through another queue entry).
+ */
+export async function claimJob(db: Db, id: number, workerId: string, now: Instant): Promise<ExportJob | undefined> {
+  const row = await db
+    .updateTable('export_jobs')
+    .set(claimed(workerId, now))
+    .where('id', '=', id)
+    .where('status', '=', 'STARTING')
+    .returningAll()
+    .executeTakeFirst();
+  return row && rowToExportJob(row);
+}
+
 /** Stores progress, which never goes down; false when the job is no longer this worker's to run. */
-export async function recordProgress(db: Db, id: number, workerId: string, percent: number, now: string): Promise<boolean> {
+export async function recordProgress(db: Db, id: number, workerId: string, percent: number, now: Instant): Promise<boolean> {
   const result = await db
     .updateTable('export_jobs')
     .set({
@@ -122,7 +145,7 @@ export async function releaseJob(db: Db, id: number, workerId: string): Promise<
  */
 export async function recoverInterruptedJobs(
   db: Db,
-  staleBefore: string,
+  staleBefore: Instant,
   maxAttempts: number,
   now: string,
 ): Promise<{ requeued: number[]; failed: number[] }> {

@@ -1,0 +1,21 @@
+import type { Db } from '../store/db.js';
+
+/**
+ * How waiting jobs reach this process's workers: the in-process pool polling the jobs table
+ * (embedded SQLite) or pg-boss (PostgreSQL). The jobs table stays the record of truth either way;
+ * a dispatcher only carries "job N waits" to a worker, which then claims the row (JobRunner runs it).
+ */
+export interface Dispatcher {
+  /** Starts the workers and the sweeper, or in an `api` process only what queueing needs. */
+  start(): Promise<void>;
+  /** Stops taking jobs, gives running ones back to the queue and waits for the sweeper. */
+  stop(): Promise<void>;
+  /** Queues job `jobId`, inside the transaction `db` that stored it waiting, so both happen or neither. */
+  enqueue(db: Db, jobId: number): Promise<void>;
+  /** Jobs were queued: this process's idle workers look now rather than at their next poll. */
+  notify(): void;
+  /** Aborts the job if a worker of this process is running it. */
+  abort(jobId: number, reason: Error): void;
+  /** How many exports this process is building now. */
+  readonly runningJobs: number;
+}
