@@ -4,9 +4,9 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3ArchiveStore } from '../src/blobs/s3ArchiveStore.js';
-import { fakeS3Bucket, startFakeS3, type FakeS3 } from './support/s3rver.js';
+import { fakeS3Bucket, fakeS3Credentials, startFakeS3, type FakeS3 } from './support/s3rver.js';
 
 const name = (n: number) => `RSpace-2026-12-06-22-10-html-user-u${n}-0123456789abcdef.zip`;
 
@@ -68,6 +68,52 @@ describe('S3ArchiveStore (against s3rver)', () => {
     assert.ok(recorder.sent.includes('UploadPartCommand'), recorder.sent.join());
     assert.ok(recorder.sent.includes('AbortMultipartUploadCommand'), recorder.sent.join());
     assert.ok(!recorder.sent.includes('CompleteMultipartUploadCommand'), recorder.sent.join());
+  });
+
+  it('resolves a discard only once the multipart upload is aborted, after the parts in flight', async () => {
+    // Parts held back before they are sent, so that the discard comes while two are in flight.
+    const started: string[] = [];
+    const settled: string[] = [];
+    const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: fakeS3Credentials });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName as string;
+        started.push(command);
+        try {
+          if (command === 'UploadPartCommand') await new Promise((resolve) => setTimeout(resolve, 300));
+          return await next(args);
+        } finally {
+          settled.push(command);
+        }
+      },
+      { step: 'initialize' },
+    );
+    const slow = new S3ArchiveStore(client, s3.settings('lab/'));
+    const draft = slow.draft(10, name(10));
+    draft.output.write(randomBytes(11 * 1024 * 1024));
+    for (const deadline = Date.now() + 10_000; started.filter((command) => command === 'UploadPartCommand').length < 2; ) {
+      assert.ok(Date.now() < deadline, `two parts never started: ${started.join()}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await draft.discard();
+    // s3rver answers AbortMultipartUpload with 405 and keeps the parts (so uploadsOnDisk() cannot
+    // show the abort): what is checked is that it was answered before discard resolved, last.
+    assert.deepEqual(settled.filter((command) => command !== 'DeleteObjectCommand').slice(-3), [
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'AbortMultipartUploadCommand',
+    ]);
+    assert.deepEqual(started.filter((command) => command === 'UploadPartCommand').length, 2, 'no part sent after the discard');
+    assert.deepEqual(await keys(), []);
+    client.destroy();
+  });
+
+  it('sends nothing for a draft discarded before its first part is whole', async () => {
+    recorder.sent.length = 0;
+    const draft = store.draft(12, name(12));
+    draft.output.write(randomBytes(1000));
+    await draft.discard();
+    assert.deepEqual(recorder.sent, ['DeleteObjectCommand']);
   });
 
   it('lists an unfinished draft for the sweeper, with its job and time, and removes it', async () => {

@@ -65,6 +65,10 @@ describe('a server storing blobs and archives in S3 (s3rver)', () => {
     const bytes = fs.readFileSync(archive);
 
     const url = job._links[0].link;
+    const streamed = await fetch(url, { redirect: 'manual', headers: { apiKey: alice.key } });
+    assert.equal(streamed.status, 200, 'no redirect without ELNPORT_S3_REDIRECT');
+    assert.equal(streamed.headers.get('location'), null);
+    await streamed.arrayBuffer();
     const head = await fetch(url, { method: 'HEAD', headers: { apiKey: alice.key } });
     assert.equal(Number(head.headers.get('content-length')), bytes.length);
     const etag = head.headers.get('etag')!;

@@ -17,15 +17,29 @@ describe('storage settings', () => {
       ELNPORT_S3_PREFIX: 'elnport/',
       ELNPORT_S3_REGION: 'eu-west-2',
       ELNPORT_S3_FORCE_PATH_STYLE: 'true',
+      ELNPORT_S3_REDIRECT: 'true',
+      ELNPORT_S3_REDIRECT_SECONDS: '120',
     });
     assert.deepEqual(settings, {
       kind: 's3',
-      s3: { endpoint: 'http://minio:9000', bucket: 'lab-archives', prefix: 'elnport/', region: 'eu-west-2', forcePathStyle: true },
+      s3: { endpoint: 'http://minio:9000', bucket: 'lab-archives', prefix: 'elnport/', region: 'eu-west-2', forcePathStyle: true, redirectSeconds: 120 },
     });
     assert.deepEqual(storageSettings({ ELNPORT_BLOBS: 's3', ELNPORT_S3_BUCKET: 'abc' }), {
       kind: 's3',
-      s3: { endpoint: null, bucket: 'abc', prefix: '', region: 'us-east-1', forcePathStyle: false },
+      s3: { endpoint: null, bucket: 'abc', prefix: '', region: 'us-east-1', forcePathStyle: false, redirectSeconds: null },
     });
+  });
+
+  it('redirects downloads for 5 minutes unless told otherwise, and only when asked to', () => {
+    const s3 = { ELNPORT_BLOBS: 's3', ELNPORT_S3_BUCKET: 'abc' };
+    const seconds = (env: Record<string, string>) => {
+      const settings = storageSettings({ ...s3, ...env });
+      return settings.kind === 's3' ? settings.s3.redirectSeconds : 'local';
+    };
+    assert.equal(seconds({ ELNPORT_S3_REDIRECT: 'true' }), 300);
+    assert.equal(seconds({ ELNPORT_S3_REDIRECT: 'false' }), null);
+    assert.equal(seconds({ ELNPORT_S3_REDIRECT: 'true', ELNPORT_S3_REDIRECT_SECONDS: '604800' }), 604800);
+    assert.deepEqual(storageSettings({ ELNPORT_S3_REDIRECT: 'true' }), { kind: 'local' }, 'only with ELNPORT_BLOBS=s3');
   });
 
   it('names the variable at fault', () => {
@@ -39,6 +53,12 @@ describe('storage settings', () => {
       [{ ...s3, ELNPORT_S3_PREFIX: 'lab?x/' }, /ELNPORT_S3_PREFIX must be of A-Z, a-z, 0-9, \., _, - and \//],
       [{ ...s3, ELNPORT_S3_PREFIX: '/elnport/' }, /ELNPORT_S3_PREFIX .* not start with one/],
       [{ ...s3, ELNPORT_S3_FORCE_PATH_STYLE: 'yes' }, /ELNPORT_S3_FORCE_PATH_STYLE must be true or false, got "yes"/],
+      [{ ...s3, ELNPORT_S3_REDIRECT: '1' }, /ELNPORT_S3_REDIRECT must be true or false, got "1"/],
+      [{ ...s3, ELNPORT_S3_REDIRECT_SECONDS: '60' }, /ELNPORT_S3_REDIRECT_SECONDS is set, but ELNPORT_S3_REDIRECT is not true/],
+      ...['0', '604801', '5m', '1.5', '-1', ' 60'].map((raw): [Record<string, string>, RegExp] => [
+        { ...s3, ELNPORT_S3_REDIRECT: 'true', ELNPORT_S3_REDIRECT_SECONDS: raw },
+        new RegExp(`ELNPORT_S3_REDIRECT_SECONDS must be a whole number of seconds from 1 to 604800, got "${raw.replace('.', '\\.')}"`),
+      ]),
     ];
     for (const [env, message] of cases) assert.throws(() => storageSettings(env), message, JSON.stringify(env));
   });

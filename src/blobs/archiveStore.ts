@@ -10,6 +10,12 @@ export interface ArchiveDraft {
   discard(): Promise<void>;
 }
 
+/** The headers a download is answered with, wherever its bytes come from. */
+export interface DownloadHeaders {
+  contentType: string;
+  contentDisposition: string;
+}
+
 /** A draft left behind, with the job it belongs to (-1 for a stray) and when it last grew (ms). */
 export interface DraftFile {
   jobId: number;
@@ -29,6 +35,12 @@ export interface ArchiveStore {
   /** The bytes, or an inclusive byte range of them. Rejects with code ENOENT for a missing archive. */
   open(name: string, range?: { start: number; end: number }): Promise<Readable>;
   delete(name: string): Promise<void>;
+  /**
+   * A short-lived URL to fetch the archive from without us, answered with `headers` and valid no
+   * later than `until` (ms since the epoch); null when downloads stream through the API. Only a
+   * store that can sign such URLs has it (S3, with ELNPORT_S3_REDIRECT).
+   */
+  directUrl?(name: string, headers: DownloadHeaders, until: number): Promise<string | null>;
   drafts(): Promise<DraftFile[]>;
   removeDraft(file: string): Promise<void>;
 }

@@ -1,16 +1,18 @@
 import {
   AbortMultipartUploadCommand,
-  CopyObjectCommand,
   DeleteObjectCommand,
+  GetObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3ServiceException,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PassThrough, type Readable } from 'node:stream';
 import { archiveNamePattern } from '../domain/archiveNames.js';
-import { draftJobId, draftName, type ArchiveDraft, type ArchiveStore, type DraftFile } from './archiveStore.js';
+import { draftJobId, draftName, type ArchiveDraft, type ArchiveStore, type DownloadHeaders, type DraftFile } from './archiveStore.js';
 import { objectSize, readObject, uploadObject } from './s3Objects.js';
+import { copyObject, defaultCopyOptions, type CopyOptions } from './s3Copy.js';
 import type { S3Settings } from './s3Settings.js';
 
 /** What removeDraft is given for an unfinished multipart upload rather than a draft object. */
@@ -23,13 +25,13 @@ const uploadMark = '#upload=';
  * when the stream ends, not when the build says the archive is good, and a draft object can be
  * listed, dated and removed with the calls every S3-compatible service has (ListObjectsV2,
  * DeleteObject), where ListMultipartUploads is missing from some (s3rver 3.7). The copy stays
- * inside the service. CopyObject takes objects up to 5 GB: a larger archive fails at commit with
- * EntityTooLarge until commit copies in parts (UploadPartCopy, which s3rver lacks to test against).
+ * inside the service, in parts for an archive larger than CopyObject takes (s3Copy.ts).
  */
 export class S3ArchiveStore implements ArchiveStore {
   constructor(
     private readonly client: S3Client,
     private readonly settings: S3Settings,
+    private readonly copy: CopyOptions = defaultCopyOptions,
   ) {}
 
   private finalKey(name: string): string {
@@ -42,13 +44,12 @@ export class S3ArchiveStore implements ArchiveStore {
   }
 
   draft(jobId: number, name: string): ArchiveDraft {
-    const { client } = this;
+    const { client, copy } = this;
     const { bucket } = this.settings;
     const final = this.finalKey(name);
     const draft = `${this.draftPrefix}${draftName(jobId, name)}`;
     const output = new PassThrough();
-    const upload = uploadObject(client, bucket, draft, output);
-    const uploaded = upload.done();
+    const uploaded = uploadObject(client, bucket, draft, output).done();
     // Awaited by commit or discard; until then a failure must not surface as an unhandled rejection.
     uploaded.catch(() => undefined);
     let copied = false;
@@ -56,16 +57,21 @@ export class S3ArchiveStore implements ArchiveStore {
       output,
       async commit() {
         await uploaded;
-        await client.send(new CopyObjectCommand({ Bucket: bucket, Key: final, CopySource: encodeURI(`${bucket}/${draft}`) }));
+        const size = await objectSize(client, bucket, draft);
+        if (size === null) throw new Error(`The draft ${draft} is gone before its commit`);
+        await copyObject(client, bucket, draft, final, size, copy);
         copied = true;
         // The archive is whole under its name: a draft left by a failed delete is the sweeper's
         // to remove, and must not fail (and so discard) a good archive.
         await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: draft })).catch(() => undefined);
       },
       async discard() {
-        output.destroy();
-        // Aborting stops the upload and, past the first part, aborts the multipart upload.
-        await upload.abort().catch(() => undefined);
+        // The body fails, rather than upload.abort(): lib-storage's done() races the upload against
+        // the abort signal, so abort() settles it at once, while parts are still being sent and the
+        // AbortMultipartUpload is yet to come. A failed body settles done() only after the parts in
+        // flight and then the AbortMultipartUpload are answered; before the first part is whole,
+        // nothing has been sent, and no multipart upload is created.
+        output.destroy(new Error('The archive was discarded'));
         await uploaded.catch(() => undefined);
         // An upload that had already completed left a draft object; a commit that failed after its
         // copy, the archive too, which no job would then own.
@@ -85,6 +91,22 @@ export class S3ArchiveStore implements ArchiveStore {
 
   async delete(name: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.finalKey(name) }));
+  }
+
+  async directUrl(name: string, headers: DownloadHeaders, until: number): Promise<string | null> {
+    const { bucket, redirectSeconds } = this.settings;
+    if (redirectSeconds === null) return null;
+    // Not past the archive's expiry (but for the one second a URL must live): after it, the
+    // contract says 410, which a URL signed earlier would not.
+    const seconds = Math.max(1, Math.min(redirectSeconds, Math.floor((until - Date.now()) / 1000)));
+    const get = new GetObjectCommand({
+      Bucket: bucket,
+      Key: this.finalKey(name),
+      // Signed into the URL, so that S3 answers with the headers our own download has.
+      ResponseContentType: headers.contentType,
+      ResponseContentDisposition: headers.contentDisposition,
+    });
+    return getSignedUrl(this.client, get, { expiresIn: seconds });
   }
 
   /** Draft objects, and the multipart uploads of drafts whose process died mid-write. */

@@ -10,6 +10,11 @@ export interface S3Settings {
   readonly region: string;
   /** `<endpoint>/<bucket>/<key>` rather than `<bucket>.<endpoint>/<key>`: what most self-hosted services need. */
   readonly forcePathStyle: boolean;
+  /**
+   * How long a presigned download URL lives when a download is answered with a redirect to it
+   * (ELNPORT_S3_REDIRECT); null: downloads stream through the API.
+   */
+  readonly redirectSeconds: number | null;
 }
 
 export type StorageSettings = { readonly kind: 'local' } | { readonly kind: 's3'; readonly s3: S3Settings };
@@ -21,6 +26,30 @@ function flag(env: Env, name: string): boolean {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
   throw invalidConfig(`${name} must be true or false, got "${raw}"`);
+}
+
+/**
+ * 5 minutes: the client follows the redirect at once, and S3 checks a presigned URL when a
+ * request starts, so a slow download is not cut short; a URL seen in a log or a proxy is soon
+ * worthless, and a download resumed later asks us again, through the owner check, for a new one.
+ */
+const defaultRedirectSeconds = 300;
+/** SigV4 refuses a presigned URL that lives longer than 7 days. */
+const maxRedirectSeconds = 7 * 24 * 3600;
+
+function redirectSeconds(env: Env): number | null {
+  const raw = env.ELNPORT_S3_REDIRECT_SECONDS;
+  if (!flag(env, 'ELNPORT_S3_REDIRECT')) {
+    // A lifetime given without the redirect it is for is a setting that silently does nothing.
+    if (raw) throw invalidConfig('ELNPORT_S3_REDIRECT_SECONDS is set, but ELNPORT_S3_REDIRECT is not true');
+    return null;
+  }
+  if (!raw) return defaultRedirectSeconds;
+  const seconds = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(seconds >= 1 && seconds <= maxRedirectSeconds)) {
+    throw invalidConfig(`ELNPORT_S3_REDIRECT_SECONDS must be a whole number of seconds from 1 to ${maxRedirectSeconds}, got "${raw}"`);
+  }
+  return seconds;
 }
 
 /** ELNPORT_BLOBS and the ELNPORT_S3_* variables, validated; part of the server's Config. */
@@ -51,6 +80,7 @@ export function storageSettings(env: Env): StorageSettings {
       // Services other than AWS ignore the region but the SDK signs with one; us-east-1 is S3's own default.
       region: env.ELNPORT_S3_REGION || 'us-east-1',
       forcePathStyle: flag(env, 'ELNPORT_S3_FORCE_PATH_STYLE'),
+      redirectSeconds: redirectSeconds(env),
     }),
   });
 }

@@ -26,7 +26,7 @@ export async function startFakeS3(): Promise<FakeS3> {
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: fakeS3Bucket }] });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
-  const settings = (prefix = ''): S3Settings => ({ endpoint, bucket: fakeS3Bucket, prefix, region: 'us-east-1', forcePathStyle: true });
+  const settings = (prefix = ''): S3Settings => ({ endpoint, bucket: fakeS3Bucket, prefix, region: 'us-east-1', forcePathStyle: true, redirectSeconds: null });
   return {
     endpoint,
     settings,

@@ -135,23 +135,33 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const etag = `"${job.archive.sha256}"`;
     const ifRange = request.headers['if-range'];
     const range = ifRange && ifRange !== etag ? null : parseByteRange(request.headers.range, size);
-    return { name, size, etag, range };
+    return { name, size, etag, range, expiry: Date.parse(job.archive.expiryDate) };
   };
 
   const send = async (request: FastifyRequest, reply: FastifyReply, asked: string, head: boolean) => {
-    const { name, size, etag, range } = await download(request, asked);
+    const { name, size, etag, range, expiry } = await download(request, asked);
     if (range === 'unsatisfiable') {
       reply.header('Content-Range', contentRange(range, size));
       throw httpFailure(416, `The range ${request.headers.range} is outside the archive's ${size} bytes`);
     }
+    const accept = request.headers.accept ?? '';
+    const headers = {
+      contentType: /application\/zip/.test(accept) ? 'application/zip' : 'application/octet-stream',
+      contentDisposition: `attachment; filename="${name}"`,
+    };
+    // HEAD stays ours: it moves no bytes, and its ETag and size are the contract's (S3's ETag is
+    // not our sha256). A GET, ranged or not, may go to the bucket once every check above has passed:
+    // the client sends its Range (and If-Range) again to the URL, S3 honours Range there, and an
+    // archive never changes under its name, so whatever S3 makes of an If-Range the bytes are right.
+    const url = head ? null : await app.archives.directUrl?.(name, headers, expiry);
+    if (url) return reply.code(302).header('Location', url).header('Cache-Control', 'private, no-store').send();
     // Opened before any header is set: an archive removed since the checks above is 410, not a broken 200.
     const body = head ? null : await app.archives.open(name, range ?? undefined).catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? gone('This export has expired and was deleted; start a new export') : error;
     });
-    const accept = request.headers.accept ?? '';
     reply
-      .type(/application\/zip/.test(accept) ? 'application/zip' : 'application/octet-stream')
-      .header('Content-Disposition', `attachment; filename="${name}"`)
+      .type(headers.contentType)
+      .header('Content-Disposition', headers.contentDisposition)
       .header('ETag', etag)
       .header('Accept-Ranges', 'bytes')
       .header('Cache-Control', 'private, no-transform');
@@ -172,7 +182,12 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'downloadExport',
         summary: 'Download a finished export (owner or sysadmin); single Range requests resume a download',
         params,
-        response: { 200: Binary, 206: Binary, ...downloadErrors },
+        response: {
+          200: Binary,
+          206: Binary,
+          302: Type.Null({ description: 'With ELNPORT_S3_REDIRECT: Location is a presigned URL of the archive, valid for minutes' }),
+          ...downloadErrors,
+        },
       },
       exposeHeadRoute: false,
     },
