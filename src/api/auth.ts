@@ -6,7 +6,7 @@ import type { User } from '../domain/model.js';
 import type { Viewer } from '../domain/permissions.js';
 import { loadViewer } from '../content/access.js';
 import { findUserByApiKeyHash } from '../store/queries/users.js';
-import { RateLimiter } from './rateLimit.js';
+import { DatabaseCounter, MemoryCounter, RateLimiter } from './rateLimit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,7 +53,12 @@ async function authenticate(app: FastifyInstance, request: FastifyRequest): Prom
  * given, so guessing keys is limited too.
  */
 export const authentication = fp(async (app: FastifyInstance) => {
-  const limiter = new RateLimiter(app.config.rateLimit.max, app.config.rateLimit.windowMs);
+  const { max, windowMs } = app.config.rateLimit;
+  // On PostgreSQL any number of API processes serve one site, and a caller's limit must hold across
+  // them all; SQLite's one process keeps its counts in memory, with no query per request.
+  const counter = app.store.dialect === 'postgres' ? new DatabaseCounter(app.store.db, windowMs, app.log) : new MemoryCounter(windowMs);
+  const limiter = new RateLimiter(counter, max, windowMs);
+  app.addHook('onClose', () => limiter.close());
   app.decorateRequest('user', null);
   app.decorateRequest('viewer', null);
   app.addHook('onRequest', async (request, reply) => {
@@ -66,7 +71,7 @@ export const authentication = fp(async (app: FastifyInstance) => {
         failure = error;
       }
     }
-    limiter.hit(request.user ? `user:${request.user.id}` : `ip:${request.ip}`, reply);
+    await limiter.hit(request.user ? `user:${request.user.id}` : `ip:${request.ip}`, reply);
     if (failure) throw failure;
   });
 });

@@ -148,6 +148,18 @@ export interface ExportPlanTable {
   walk: ColumnType<number, number | undefined, number>;
 }
 
+/**
+ * A caller's rate-limit window (src/api/rateLimit.ts), used on PostgreSQL only. window_start is a
+ * timestamptz there, unlike the ISO text elsewhere: it is set and compared by the database's
+ * clock, in SQL, and never read by the code.
+ */
+export interface RateLimitsTable {
+  /** `user:<id>`, or `ip:<address>` for a call without a valid key. */
+  caller: string;
+  window_start: Date;
+  count: number;
+}
+
 export interface DB {
   users: UsersTable;
   lab_groups: LabGroupsTable;
@@ -161,6 +173,7 @@ export interface DB {
   field_links: FieldLinksTable;
   export_jobs: ExportJobsTable;
   export_plan: ExportPlanTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
