@@ -16,6 +16,9 @@
  * - content-limit-*: issue 7's document with a field at the content limit.
  * - zip64, opt-in (BENCH_ZIP64=1, or --row zip64): a 4.5 GiB archive through the API, checked by
  *   `unzip -t` and Python's zipfile; it needs ~16 GiB free and adds 6–8 minutes.
+ * - cluster, run when DATABASE_URL is set (bench/cluster.ts): 20 users export at once through an
+ *   `api` process with 1, 2, 1 and 2 `worker` processes, on PostgreSQL and S3 (s3rver); the row
+ *   gives each worker count's best time and their ratio (about 4 minutes).
  *
  * BENCH_SERVER_DIR=/path/to/checkout measures another built checkout's server (this tree is built
  * first otherwise); BENCH_SERVER_NODE_OPTIONS passes Node options to the server, e.g. --cpu-prof.
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   const ids = [...(values.row ?? []), ...(values.concurrent ? [`concurrent-${Number(values.concurrent)}`] : [])];
   if (values.list) {
     console.log(defaultRows().join('\n'));
-    console.log('memory-N, docs-N-html, docs-N-xml, concurrent-N (any N); zip64');
+    console.log('memory-N, docs-N-html, docs-N-xml, concurrent-N (any N); zip64; cluster (needs DATABASE_URL)');
     return;
   }
   const rows = (ids.length ? ids : defaultRows()).map((id) => {

@@ -3,6 +3,7 @@
  * processes and returns its figures for the one table.
  */
 import { completed, recordsOf, sleep, waitForJob, type Bench, type Job } from './bench.js';
+import { clusterRow } from './cluster.js';
 import { contentLimitRow } from './contentLimit.js';
 import { corpora, type Corpus, type CorpusSpec } from './corpus.js';
 import { mb, ms, thousands } from './format.js';
@@ -175,15 +176,16 @@ export function rowFor(id: string): Row | null {
   if ((m = /^memory-(\d+)$/.exec(id))) return memory(Number(m[1]));
   if ((m = /^concurrent-(\d+)$/.exec(id))) return concurrent(Number(m[1]));
   if ((m = /^content-limit-(create|html|xml)$/.exec(id))) return contentLimitRow(m[1] as 'create' | 'html' | 'xml');
-  return ({ idle, responsive, 'idle-poll': idlePoll, zip64: zip64Row } as Record<string, Row>)[id] ?? null;
+  return ({ idle, responsive, 'idle-poll': idlePoll, zip64: zip64Row, cluster: clusterRow } as Record<string, Row>)[id] ?? null;
 }
 
-/** What `npm run bench` runs; BENCH_DOCS=N adds a flat-memory row of N documents, BENCH_ZIP64=1 the ZIP64 row. */
+/** What `npm run bench` runs; BENCH_DOCS=N adds a flat-memory row of N documents, BENCH_ZIP64=1 the ZIP64 row, DATABASE_URL the cluster row. */
 export function defaultRows(): string[] {
   const ids = ['docs-5000-html', 'docs-5000-xml', 'docs-20000-html', 'docs-20000-xml', 'mixed-html', 'mixed-xml', 'attachments-html', 'attachments-xml'];
   ids.push('idle', 'memory-1000', 'memory-20000');
   if (process.env.BENCH_DOCS) ids.push(`memory-${Number(process.env.BENCH_DOCS)}`);
   ids.push('concurrent-20', 'responsive', 'idle-poll', 'content-limit-create', 'content-limit-html', 'content-limit-xml');
   if (process.env.BENCH_ZIP64 === '1') ids.push('zip64');
+  if (process.env.DATABASE_URL) ids.push('cluster');
   return ids;
 }

@@ -43,6 +43,10 @@ export interface StartOptions {
   /** Node arguments before the script, e.g. `--import` of a probe. */
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** More arguments for `serve`, e.g. `--role worker`. */
+  args?: string[];
+  /** What answers 200 once the process is ready; default `<base>/status` (a worker's: its /health). */
+  readyUrl?: string;
 }
 
 export interface ServerProcess {
@@ -61,7 +65,7 @@ export async function serverProcess(dataDir: string, nodeOptions = process.env.B
     base,
     async serve(options = {}) {
       // As arguments, not NODE_OPTIONS, which refuses some (--cpu-prof).
-      const args = [...nodeOptions.split(' ').filter(Boolean), ...(options.nodeArgs ?? []), main, 'serve'];
+      const args = [...nodeOptions.split(' ').filter(Boolean), ...(options.nodeArgs ?? []), main, 'serve', ...(options.args ?? [])];
       const child = spawn(process.execPath, args, {
         cwd: serverDir,
         env: {
@@ -81,7 +85,7 @@ export async function serverProcess(dataDir: string, nodeOptions = process.env.B
       child.once('exit', () => (exited = true));
       for (let i = 0; ; i++) {
         try {
-          if ((await fetch(`${base}/status`)).ok) return child;
+          if ((await fetch(options.readyUrl ?? `${base}/status`)).ok) return child;
         } catch {
           if (exited || i > 300) throw new Error('the server did not start');
         }

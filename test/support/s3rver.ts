@@ -13,6 +13,8 @@ export interface FakeS3 {
   client(): { client: S3Client; sent: string[] };
   /** The unfinished multipart uploads s3rver keeps on disk (it implements no ListMultipartUploads). */
   uploadsOnDisk(): string[];
+  /** The key each of those uploads is for (s3rver keeps it beside the parts). */
+  uploadKeysOnDisk(): string[];
   close(): Promise<void>;
 }
 
@@ -26,6 +28,11 @@ export async function startFakeS3(): Promise<FakeS3> {
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: fakeS3Bucket }] });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
+  const uploadsDir = () => {
+    const bucketDir = path.join(directory, fakeS3Bucket);
+    const uploads = fs.readdirSync(bucketDir).find((name) => name.endsWith('._S3rver_uploads'));
+    return uploads ? path.join(bucketDir, uploads) : null;
+  };
   const settings = (prefix = ''): S3Settings => ({ endpoint, bucket: fakeS3Bucket, prefix, region: 'us-east-1', forcePathStyle: true, redirectSeconds: null });
   return {
     endpoint,
@@ -43,9 +50,19 @@ export async function startFakeS3(): Promise<FakeS3> {
       return { client, sent };
     },
     uploadsOnDisk() {
-      const bucketDir = path.join(directory, fakeS3Bucket);
-      const uploads = fs.readdirSync(bucketDir).find((name) => name.endsWith('._S3rver_uploads'));
-      return uploads ? fs.readdirSync(path.join(bucketDir, uploads)) : [];
+      const dir = uploadsDir();
+      return dir ? fs.readdirSync(dir) : [];
+    },
+    uploadKeysOnDisk() {
+      const dir = uploadsDir();
+      return (dir ? fs.readdirSync(dir) : []).flatMap((id) => {
+        try {
+          return [fs.readFileSync(path.join(dir!, id, 'key'), 'utf8')];
+        } catch {
+          // Being initiated (no key file yet) or just completed (gone).
+          return [];
+        }
+      });
     },
     close: () => server.close(),
   };
