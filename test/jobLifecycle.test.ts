@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { archiveState, type ExportJob, type ExportRequest } from '../src/domain/exportJob.js';
 import { jobTimings } from '../src/domain/jobTimings.js';
 import { removeArchive } from '../src/jobs/archiveRemoval.js';
 import { recoverOrphanedJobs } from '../src/jobs/recovery.js';
-import { findExportJob, insertExportJob } from '../src/store/queries/exportJobs.js';
+import { findExportJob, findExportJobByArchive, insertExportJob } from '../src/store/queries/exportJobs.js';
 import {
   abandonJob,
   claimJob,
   claimNextJob,
   completeJob,
+  nameArchive,
   expiredArchives,
   failJob,
   markArchiveDeleted,
@@ -143,9 +146,9 @@ forEachDatabase((kind) => {
         // This process's clock and the database's are one machine's here: they agree closely.
         assert.ok(Math.abs(Date.parse(stamped) - Date.now()) < 5_000, `the database's clock said ${stamped}`);
         const staleByDatabase = databaseClock(kind, -jobTimings.staleAfterMs);
-        assert.deepEqual(await recoverInterruptedJobs(db(), staleByDatabase, jobTimings.maxAttempts, iso(0)), { requeued: [], failed: [] });
+        assert.deepEqual(await recoverInterruptedJobs(db(), staleByDatabase, jobTimings.maxAttempts, iso(0)), { requeued: [], failed: [], archives: [] });
         await silence(job!.id, jobTimings.staleAfterMs + 1_000);
-        assert.deepEqual(await recoverInterruptedJobs(db(), staleByDatabase, jobTimings.maxAttempts, iso(0)), { requeued: [job!.id], failed: [] });
+        assert.deepEqual(await recoverInterruptedJobs(db(), staleByDatabase, jobTimings.maxAttempts, iso(0)), { requeued: [job!.id], failed: [], archives: [] });
       });
     });
 
@@ -295,7 +298,7 @@ forEachDatabase((kind) => {
         await silence(job!.id, 60_000);
         const now = iso(0);
         const recovered = await recoverInterruptedJobs(db(), staleBefore(), jobTimings.maxAttempts, now);
-        assert.deepEqual(recovered, { requeued: [], failed: [job!.id] });
+        assert.deepEqual(recovered, { requeued: [], failed: [job!.id], archives: [] });
         const failed = await row(job!.id);
         assert.equal(failed.status, 'FAILED');
         assert.equal(failed.finished, now);
@@ -304,6 +307,25 @@ forEachDatabase((kind) => {
     });
 
     describe('recoverOrphanedJobs', () => {
+      it('removes the archive a dead worker committed but never completed, and its next attempt starts clean', async () => {
+        const [job] = await queue(1);
+        await claimNextJob(db(), 'w1', iso(0));
+        const name = `RSpace-stray-${job!.id}.zip`;
+        const draft = lab().server.archives.draft(job!.id, name);
+        await pipeline(Readable.from([Buffer.from('a whole archive')]), draft.output);
+        assert.equal(await nameArchive(db(), job!.id, 'w2', name), false, 'another worker is refused');
+        assert.equal(await nameArchive(db(), job!.id, 'w1', name), true);
+        await draft.commit();
+        assert.ok(await lab().server.archives.size(name), 'committed');
+        await silence(job!.id, jobTimings.staleAfterMs + 5_000);
+        const parts = { db: db(), dialect: lab().server.store.dialect, log: pino({ level: 'silent' }), archives: lab().server.archives };
+        await recoverOrphanedJobs(parts, 'start');
+        assert.equal(await lab().server.archives.size(name), null, 'the stray archive is gone');
+        const again = await row(job!.id);
+        assert.equal(again.status, 'STARTING');
+        assert.equal(await findExportJobByArchive(db(), name), undefined, 'no job names it any more');
+      });
+
       it(
         kind === 'sqlite'
           ? 'at start takes every STARTED job for an orphan (this process is the only one), in a sweep none'
@@ -315,7 +337,7 @@ forEachDatabase((kind) => {
           await silence(silent!.id, jobTimings.staleAfterMs + 5_000);
           const lines: { msg: string; requeued?: number[]; at?: string }[] = [];
           const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-          const parts = { db: db(), dialect: lab().server.store.dialect, log };
+          const parts = { db: db(), dialect: lab().server.store.dialect, log, archives: lab().server.archives };
 
           const swept = await recoverOrphanedJobs(parts, 'sweep');
           assert.deepEqual(swept.requeued, kind === 'sqlite' ? [] : [silent!.id]);

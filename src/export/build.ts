@@ -53,6 +53,8 @@ export interface BuildOptions {
   parallel?: boolean;
   /** Batches rendered at once when parallel. */
   window?: number;
+  /** Called with the archive's name once it is whole, before it is committed under it; a rejection discards it. */
+  beforeCommit?: (name: string) => Promise<void>;
 }
 
 export interface BuiltArchive {
@@ -164,7 +166,7 @@ class ArchiveBuilder {
     private readonly manifest: ExportManifest,
     private readonly loader: DocumentLoader,
     name: string,
-    private readonly options: Required<BuildOptions>,
+    private readonly options: Required<Pick<BuildOptions, 'parallel' | 'window'>>,
     private readonly onProgress: ProgressListener,
   ) {
     this.top = name.replace(/\.zip$/, '');
@@ -357,6 +359,7 @@ export async function buildArchive(
       await builder.run();
       const { bytes, crc32, sha256 } = await zip.finish();
       signal.throwIfAborted();
+      await options.beforeCommit?.(name);
       await draft.commit();
       return { name, size: bytes, crc32, sha256, counts: plan.counts };
     } catch (error) {

@@ -5,7 +5,7 @@ import { isoNow } from '../domain/time.js';
 import { loadViewer } from '../content/access.js';
 import { sqliteFile } from '../store/db.js';
 import { databaseClock } from '../store/dialect.js';
-import { completeJob, failJob, recordProgress, releaseJob } from '../store/queries/jobLifecycle.js';
+import { completeJob, failJob, nameArchive, recordProgress, releaseJob } from '../store/queries/jobLifecycle.js';
 import { findUserById } from '../store/queries/users.js';
 import { version } from '../version.js';
 import { removeArchive } from './archiveRemoval.js';
@@ -72,6 +72,14 @@ export class JobRunner {
         (fraction) => {
           percent = roundPercent(fraction * 100, false);
           if (Date.now() - lastWrite >= jobTimings.progressIntervalMs) store();
+        },
+        {
+          beforeCommit: async (name) => {
+            if (await nameArchive(db, job.id, this.workerId, name)) return;
+            const reason = new Cancelled('The job was cancelled or taken over');
+            lost(reason);
+            throw reason;
+          },
         },
       );
       clearInterval(heartbeat);

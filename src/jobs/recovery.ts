@@ -2,6 +2,7 @@ import { jobTimings } from '../domain/jobTimings.js';
 import { isoNow } from '../domain/time.js';
 import { databaseClock } from '../store/dialect.js';
 import { recoverInterruptedJobs } from '../store/queries/jobLifecycle.js';
+import { removeArchive } from './archiveRemoval.js';
 import type { JobParts } from './parts.js';
 
 /** Later than any ISO-8601 date a heartbeat holds: every STARTED job counts as stale. */
@@ -16,14 +17,16 @@ const everyHeartbeat = '9999';
  * jobs, so only a job whose heartbeat has been silent for `jobTimings.staleAfterMs`, by the database's clock, is taken.
  */
 export async function recoverOrphanedJobs(
-  parts: Pick<JobParts, 'db' | 'dialect' | 'log'>,
+  parts: Pick<JobParts, 'db' | 'dialect' | 'log' | 'archives'>,
   at: 'start' | 'sweep',
 ): Promise<{ requeued: number[]; failed: number[] }> {
   if (parts.dialect === 'sqlite' && at === 'sweep') return { requeued: [], failed: [] };
   // The database's clock judges the heartbeats it stamped: a worker on a machine whose clock runs
   // fast or slow is neither taken for dead nor kept alive by it.
   const staleBefore = parts.dialect === 'sqlite' ? everyHeartbeat : databaseClock(parts.dialect, -jobTimings.staleAfterMs);
-  const recovered = await recoverInterruptedJobs(parts.db, staleBefore, jobTimings.maxAttempts, isoNow());
-  if (recovered.requeued.length || recovered.failed.length) parts.log.warn({ ...recovered, at }, 'recovered interrupted export jobs');
-  return recovered;
+  const { requeued, failed, archives } = await recoverInterruptedJobs(parts.db, staleBefore, jobTimings.maxAttempts, isoNow());
+  if (requeued.length || failed.length) parts.log.warn({ requeued, failed, at }, 'recovered interrupted export jobs');
+  // A dead worker's archive, committed but never completed: its next attempt makes another.
+  for (const name of archives) await removeArchive(parts, name, null);
+  return { requeued, failed };
 }

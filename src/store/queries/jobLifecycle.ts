@@ -140,33 +140,52 @@ export async function releaseJob(db: Db, id: number, workerId: string): Promise<
 }
 
 /**
+ * Names the archive a STARTED job is about to commit, before it exists under that name: a worker
+ * that dies between the commit and completeJob leaves an archive its row still names, which
+ * recovery removes. False when the job is no longer this worker's.
+ */
+export async function nameArchive(db: Db, id: number, workerId: string, name: string): Promise<boolean> {
+  const result = await db
+    .updateTable('export_jobs')
+    .set({ archive_name: name })
+    .where('id', '=', id)
+    .where('status', '=', 'STARTED')
+    .where('worker_id', '=', workerId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
  * Jobs left STARTED by a worker that stopped beating before `staleBefore` (a process that died):
  * back to STARTING to be built again from the start, or FAILED once they used every attempt.
+ * `archives` are those their dead workers had named (nameArchive), now no job's, for removal.
  */
 export async function recoverInterruptedJobs(
   db: Db,
   staleBefore: Instant,
   maxAttempts: number,
   now: string,
-): Promise<{ requeued: number[]; failed: number[] }> {
+): Promise<{ requeued: number[]; failed: number[]; archives: string[] }> {
   const stale = await db
     .selectFrom('export_jobs')
-    .select(['id', 'attempts'])
+    .select(['id', 'attempts', 'archive_name'])
     .where('status', '=', 'STARTED')
     .where((eb) => eb.or([eb('heartbeat', 'is', null), eb('heartbeat', '<', staleBefore)]))
     .execute();
   const requeued: number[] = [];
   const failed: number[] = [];
+  const archives: string[] = [];
   for (const job of stale) {
     const retry = job.attempts < maxAttempts;
     const result = await db
       .updateTable('export_jobs')
       .set(
         retry
-          ? { status: 'STARTING', worker_id: null }
+          ? { status: 'STARTING', worker_id: null, archive_name: null }
           : {
               status: 'FAILED',
               finished: now,
+              archive_name: null,
               error_message: `The export was interrupted ${job.attempts} times (the server stopped while building it) and was given up; please start a new export`,
             },
       )
@@ -174,9 +193,11 @@ export async function recoverInterruptedJobs(
       .where('status', '=', 'STARTED')
       .where((eb) => eb.or([eb('heartbeat', 'is', null), eb('heartbeat', '<', staleBefore)]))
       .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) (retry ? requeued : failed).push(job.id);
+    if (Number(result.numUpdatedRows) !== 1) continue;
+    (retry ? requeued : failed).push(job.id);
+    if (job.archive_name) archives.push(job.archive_name);
   }
-  return { requeued, failed };
+  return { requeued, failed, archives };
 }
 
 /**
