@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { forEachDatabase, useLab, type Account } from './support/lab.js';
 import { waitForJob } from './support/archives.js';
@@ -48,10 +46,10 @@ forEachDatabase((kind) => {
       const ended = await waitForJob(lab(), owner.key, start.body.id);
       assert.equal(ended.status, 'ABANDONED');
       // The worker notices at its next step; give it a moment to remove what it wrote.
-      const tmp = path.join(lab().dataDir, 'archives', 'tmp');
-      for (let i = 0; i < 50 && fs.readdirSync(tmp).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.deepEqual(fs.readdirSync(tmp), [], 'no draft left');
-      assert.deepEqual(fs.readdirSync(path.join(lab().dataDir, 'archives')).filter((f) => f.endsWith('.zip')), []);
+      for (let i = 0; i < 50 && (await lab().stored()).drafts.length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const stored = await lab().stored();
+      assert.deepEqual(stored.drafts, [], 'no draft left');
+      assert.deepEqual(stored.archives, []);
       assert.equal((await lab().call('GET', '/status', { key: null })).status, 200, 'the server is still up');
 
       const again = await lab().call('POST', '/export/xml/selection?selections=' + owner.homeFolderId, { key: owner.key });

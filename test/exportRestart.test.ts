@@ -6,7 +6,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { expectError, forEachDatabase, type DatabaseKind } from './support/lab.js';
+import { draftJobId } from '../src/blobs/archiveStore.js';
+import { expectError, forEachDatabase, storedBy, type DatabaseKind } from './support/lab.js';
 import { checkZip, downloadArchive, entries, waitForJob } from './support/archives.js';
 import { createPostgresDatabase, freePort, killAllServers, labLike, serve, type ServerProcess } from './support/process.js';
 import { jsonCaller, type Call } from './support/http.js';
@@ -220,11 +221,9 @@ forEachDatabase((kind) => {
       await site.stop();
       t.diagnostic(`killed at ${seenBeforeKill}% after ${((Date.now() - exportBegan) / 1000).toFixed(1)} s of export`);
 
-      const archives = path.join(site.dataDir, 'archives');
-      const finished = fs.readdirSync(archives).filter((f) => f.endsWith('.zip'));
-      assert.deepEqual(finished, [], 'no archive may appear before the job completes');
-      const drafts = fs.existsSync(path.join(archives, 'tmp')) ? fs.readdirSync(path.join(archives, 'tmp')) : [];
-      assert.ok(drafts.every((f) => f.endsWith('.part')), `only drafts in archives/tmp: ${drafts.join(', ')}`);
+      const { archives, drafts } = await storedBy(kind, site.dataDir);
+      assert.deepEqual(archives, [], 'no archive may appear before the job completes');
+      assert.ok(drafts.every((f) => draftJobId(f) === start.body.id), `only drafts of the job: ${drafts.join(', ')}`);
       t.diagnostic(`drafts left by the killed process: ${drafts.length}`);
 
       const restarted = Date.now();
@@ -246,7 +245,7 @@ forEachDatabase((kind) => {
       const missingFiles = fileIds.filter((id) => !names.some((n) => n.startsWith(`${top}/media_`) && n.includes(`-${id}/raw-data-`)));
       assert.deepEqual(missingFiles, [], 'every file is in the archive');
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
-      assert.deepEqual(fs.readdirSync(archives).filter((f) => f.endsWith('.zip')), [path.basename(file)], 'one archive, the finished one');
+      assert.deepEqual((await storedBy(kind, site.dataDir)).archives, [path.basename(file)], 'one archive, the finished one');
 
       // The interrupted job blocks nobody: its owner may export again at once.
       const again = await site.call('POST', `/export/xml/selection?selections=${documentIds.slice(1, 4).join(',')}`, { key: owner.key });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { before, describe, it } from 'node:test';
-import { expectError, forEachDatabase, isoDate, useLab, type Account, type Lab } from './support/lab.js';
+import { expectError, forEachDatabase, isoDate, localBlobsOnly, useLab, type Account, type Lab } from './support/lab.js';
 import {
   checkZip,
   downloadArchive,
@@ -245,13 +245,13 @@ forEachDatabase((kind) => {
       const fileId = await upload(lab(), carol, 'lost.bin', 'application/octet-stream', Buffer.from('gone soon'));
       await lab().call('POST', '/documents', { key: carol.key, body: { name: 'Shows a lost file', fields: [{ content: `<fileId=${fileId}>` }] } });
       const { blob_key } = await lab().server.store.db.selectFrom('media').select('blob_key').where('record_id', '=', fileId).executeTakeFirstOrThrow();
-      fs.rmSync(path.join(lab().dataDir, 'blobs', blob_key));
+      await lab().server.blobs.delete(blob_key);
       const job = await exportAndWait(lab(), carol.key, 'html/user');
       assert.equal(job.status, 'FAILED');
       assert.equal(job.result.httpCode, 500);
       assert.match(job.result.message, /lost\.bin.*missing/);
       assert.deepEqual(job.result.errors, [job.result.message]);
-      assert.deepEqual(fs.readdirSync(path.join(lab().dataDir, 'archives', 'tmp')), [], 'no draft left behind');
+      assert.deepEqual((await lab().stored()).drafts, [], 'no draft left behind');
       const next = await lab().call('POST', '/export/xml/selection?selections=' + carol.homeFolderId, { key: carol.key });
       assert.equal(next.status, 202, 'a failed job does not block its owner');
       await waitForJob(lab(), carol.key, next.body.id);
@@ -304,13 +304,14 @@ forEachDatabase((kind) => {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiry - Date.now()) + 1500));
       const name = new URL(job._links[0].link).pathname.split('/').pop()!;
       expectError(await lab().call('GET', `/export/${name}`, { key: erin.key }), 410, 41001);
-      assert.ok(!fs.existsSync(path.join(lab().dataDir, 'archives', name)), 'the sweeper deleted the file');
+      assert.ok(!(await lab().stored()).archives.includes(name), 'the sweeper deleted the file');
       const after = await lab().call('GET', `/jobs/${job.id}`, { key: erin.key });
       assert.equal(after.body.status, 'COMPLETED');
       assert.equal(after.body.result.size, job.result.size);
     });
 
-    it('sweeps away drafts that no running job owns', async () => {
+    // A draft's age is its file's mtime, which the test sets; an S3 object's LastModified it cannot.
+    it('sweeps away drafts that no running job owns', { skip: localBlobsOnly(kind) }, async () => {
       const tmp = path.join(lab().dataDir, 'archives', 'tmp');
       const stray = path.join(tmp, 'job-424242-RSpace-stray.zip.part');
       fs.writeFileSync(stray, 'half an archive');

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { expectError, forEachDatabase, sysadminKey, useLab, type Account, type Answer, type Lab, isoDate } from './support/lab.js';
 
@@ -74,18 +72,9 @@ function asAnswer(d: Download): Answer {
   return { status: d.status, headers: d.headers, body: JSON.parse(text), text };
 }
 
-/** Every file under the blob store's directory, wherever it sits. */
-function blobFiles(lab: Lab): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else found.push(path.relative(lab.dataDir, full));
-    }
-  };
-  walk(path.join(lab.dataDir, 'blobs'));
-  return found.sort();
+/** Every blob the lab's store holds, wherever it sits (on the local store, uploads under way in blobs/tmp too). */
+async function blobFiles(lab: Lab): Promise<string[]> {
+  return (await lab.stored()).blobs;
 }
 
 async function mediaRows(lab: Lab): Promise<number> {
@@ -101,10 +90,10 @@ async function galleryFolderId(lab: Lab, userId: number): Promise<number> {
 
 /** Runs `action` and asserts that it left neither a media row nor a blob behind. */
 async function leavesNothing(lab: Lab, action: () => Promise<void>): Promise<void> {
-  const blobsBefore = blobFiles(lab);
+  const blobsBefore = await blobFiles(lab);
   const rowsBefore = await mediaRows(lab);
   await action();
-  assert.deepEqual(blobFiles(lab), blobsBefore, 'no blob left behind');
+  assert.deepEqual(await blobFiles(lab), blobsBefore, 'no blob left behind');
   assert.equal(await mediaRows(lab), rowsBefore, 'no media row recorded');
 }
 
@@ -571,8 +560,7 @@ forEachDatabase((kind) => {
       const r = await upload(lab(), alice.key, [{ name: 'file', fileName: 'big.bin', bytes: randomBytes(2 * 1024 * 1024) }]);
       const body = expectError(r, 413, 41301);
       assert.match(body.message, /1 MB/);
-      assert.deepEqual(blobFiles(lab()), []);
-      assert.deepEqual(fs.readdirSync(path.join(lab().dataDir, 'blobs', 'tmp')), []);
+      assert.deepEqual(await blobFiles(lab()), []);
       assert.equal(await mediaRows(lab()), 0);
     });
 
@@ -583,7 +571,7 @@ forEachDatabase((kind) => {
       assert.equal(r.status, 201, r.text);
       assert.equal(r.body.size, bytes.length);
       assert.equal(r.body.sha256, sha256(bytes));
-      assert.equal(blobFiles(lab()).length, 1);
+      assert.equal((await blobFiles(lab())).length, 1);
       assert.equal(await mediaRows(lab()), 1);
     });
   });

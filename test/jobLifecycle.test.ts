@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { before, beforeEach, describe, it } from 'node:test';
@@ -401,16 +399,21 @@ forEachDatabase((kind) => {
           await claimNextJob(db(), `worker-${job.id}`, iso(0));
           await completeJob(db(), job.id, `worker-${job.id}`, archiveOf(`RSpace-remove-${job.id}.zip`, iso(3_600_000)), counts, iso(0));
         }
-        const dir = path.join(lab().dataDir, 'archives');
         const parts = { db: db(), archives: lab().server.archives };
-        for (const name of [`RSpace-remove-${named!.id}.zip`, 'RSpace-orphan.zip']) fs.writeFileSync(path.join(dir, name), 'zip bytes');
+        for (const name of [`RSpace-remove-${named!.id}.zip`, 'RSpace-orphan.zip']) {
+          const draft = parts.archives.draft(0, name);
+          await pipeline(Readable.from([Buffer.from('zip bytes')]), draft.output);
+          await draft.commit();
+        }
+        const stored = async (name: string) => (await lab().stored()).archives.includes(name);
+        assert.ok(await stored('RSpace-orphan.zip'));
 
         await removeArchive(parts, `RSpace-remove-${named!.id}.zip`, named!.id);
-        assert.ok(!fs.existsSync(path.join(dir, `RSpace-remove-${named!.id}.zip`)), 'the file is gone');
+        assert.ok(!(await stored(`RSpace-remove-${named!.id}.zip`)), 'the file is gone');
         assert.equal(archiveState(await row(named!.id), iso(0)), 'deleted');
 
         await removeArchive(parts, 'RSpace-orphan.zip', null);
-        assert.ok(!fs.existsSync(path.join(dir, 'RSpace-orphan.zip')));
+        assert.ok(!(await stored('RSpace-orphan.zip')));
         assert.equal(archiveState(await row(other!.id), iso(0)), 'downloadable', 'no other job is marked');
       });
     });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { before, describe, it } from 'node:test';
 import { loadViewer } from '../src/content/access.js';
 import type { ExportRequest } from '../src/domain/exportJob.js';
@@ -14,6 +15,7 @@ import { version } from '../src/version.js';
 import { checkZip } from './support/archives.js';
 import { forEachDatabase, useLab, type Account, type Lab } from './support/lab.js';
 import { loseAttachment, upload } from './support/labWork.js';
+import { tempDir } from './support/tempDirs.js';
 
 /**
  * Issue 9: documents are rendered and deflated on worker threads, several batches at once, and
@@ -91,7 +93,9 @@ forEachDatabase((kind) => {
       const { store, blobs, archives } = lab().server;
       const ctx = { db: store.db, blobs, archives, appVersion: version, sourceUrl: lab().url, sqliteFile: kind === 'sqlite' ? sqliteFile(lab().dataDir) : undefined };
       const built = await buildArchive(ctx, jobId, viewer, { ...request, ...asked }, new AbortController().signal, () => undefined, options);
-      const file = path.join(lab().dataDir, 'archives', built.name);
+      // Read back through the store, which keeps it in the data directory or (the S3 pass) in the bucket.
+      const file = path.join(tempDir('elnport-parallel-'), built.name);
+      await pipeline(await archives.open(built.name), fs.createWriteStream(file));
       checkZip(file);
       return file;
     }
@@ -119,13 +123,13 @@ forEachDatabase((kind) => {
     it('leaves neither plan rows nor a draft behind, whether the build completes or fails', async () => {
       const planRows = async () =>
         Number((await lab().server.store.db.selectFrom('export_plan').select((eb) => eb.fn.countAll().as('n')).where('job_id', '=', jobId).executeTakeFirstOrThrow()).n);
-      const drafts = () => fs.readdirSync(path.join(lab().dataDir, 'archives', 'tmp'));
+      const drafts = async () => (await lab().stored()).drafts;
       await build({ format: 'xml' }, {});
       assert.equal(await planRows(), 0);
       await loseAttachment(lab(), alice);
       await assert.rejects(build({ format: 'xml' }, {}), /is missing from the server's storage/);
       assert.equal(await planRows(), 0);
-      assert.deepEqual(drafts(), []);
+      assert.deepEqual(await drafts(), []);
     });
   });
 });

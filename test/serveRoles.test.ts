@@ -10,7 +10,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { checkZip, downloadArchive, waitForJob } from './support/archives.js';
 import { jsonCaller, type Call } from './support/http.js';
-import { postgresSkip } from './support/lab.js';
+import { postgresSkip, storedBy } from './support/lab.js';
 import { createPostgresDatabase, freePort, killAllServers, labLike, serve, type ServerProcess } from './support/process.js';
 
 /**
@@ -284,7 +284,7 @@ describe('serve --role api and --role worker on PostgreSQL', { skip: postgresSki
     }
     const ended = await call('GET', `/jobs/${start.body.id}`, { key: bigKey });
     assert.equal(ended.body.status, 'ABANDONED', ended.text);
-    assert.equal(fs.readdirSync(path.join(dir, 'archives')).filter((f) => f.endsWith('.zip')).length, 2, 'no archive for the cancelled job');
+    assert.equal((await storedBy('postgres', dir)).archives.length, 2, 'no archive for the cancelled job');
     await worker.server.kill('SIGTERM');
   });
 });

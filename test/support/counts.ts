@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Lab } from './lab.js';
 
 /**
@@ -23,6 +21,6 @@ export async function contentCounts(lab: Lab): Promise<Record<string, number>> {
   for (const table of ['users', 'lab_groups', 'group_members', 'fields', 'document_versions', 'media', 'export_jobs'] as const) {
     counts[table] = await count(table);
   }
-  counts.blobs = fs.readdirSync(path.join(lab.dataDir, 'blobs'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+  counts.blobs = (await lab.stored()).blobs.length;
   return counts;
 }

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type Server } from '../../src/server.js';
 import { jsonCaller, type Answer, type Call } from './http.js';
+import { sharedFakeS3 } from './s3rver.js';
 
 export type { Answer } from './http.js';
 
@@ -22,9 +23,72 @@ export const postgresSkip = postgresUrl
   ? false
   : 'DATABASE_URL is not set: PostgreSQL runs skipped (.ci/run sets it to the local server)';
 
+/**
+ * ELNPORT_TEST_BLOBS=s3 makes the suite's second pass (`npm run test:s3`): the PostgreSQL runs again,
+ * attachments and archives in S3 (one s3rver per test process, a prefix for each lab), and the
+ * SQLite runs skipped, as they ran in the main pass.
+ */
+const testBlobs = process.env.ELNPORT_TEST_BLOBS || 'local';
+if (testBlobs !== 'local' && testBlobs !== 's3') throw new Error(`ELNPORT_TEST_BLOBS must be local or s3, got "${testBlobs}"`);
+if (testBlobs === 's3' && !postgresUrl) throw new Error('ELNPORT_TEST_BLOBS=s3 runs the PostgreSQL suites on S3: set DATABASE_URL too');
+const s3Pass = testBlobs === 's3';
+
 export function forEachDatabase(suite: (kind: DatabaseKind) => void): void {
-  describe('on SQLite', () => suite('sqlite'));
+  describe('on SQLite', { skip: s3Pass && 'ELNPORT_TEST_BLOBS=s3: the S3 pass runs only the PostgreSQL suites, SQLite ran in the main pass' }, () =>
+    suite('sqlite'),
+  );
   describe('on PostgreSQL', { skip: postgresSkip }, () => suite('postgres'));
+}
+
+/**
+ * The skip for a test that can only mean the local store (it makes or dates files in the data
+ * directory): in the S3 pass blobs and archives are in the bucket. It runs in the main pass.
+ */
+export function localBlobsOnly(kind: DatabaseKind): string | false {
+  return usesS3(kind) && 'the S3 pass keeps blobs and archives in s3rver, and this works on the local ones (it ran in the main pass)';
+}
+
+function usesS3(kind: DatabaseKind): boolean {
+  return s3Pass && kind === 'postgres';
+}
+
+/** What a server's stores hold: blob keys (with, locally, any upload under way in tmp/), finished archives, drafts. */
+export interface Stored {
+  blobs: string[];
+  archives: string[];
+  drafts: string[];
+}
+
+/**
+ * What the stores of a server over `dataDir` hold, wherever labBlobsEnv has it keep them: the data
+ * directory's blobs/ and archives/ (drafts in archives/tmp/), or the bucket's <prefix>blobs/,
+ * <prefix>archives/ and <prefix>drafts/. For tests of what a request or an export leaves behind.
+ */
+export async function storedBy(kind: DatabaseKind, dataDir: string): Promise<Stored> {
+  if (usesS3(kind)) {
+    const s3 = await sharedFakeS3();
+    const prefix = `${path.basename(dataDir)}/`;
+    return { blobs: await s3.keys(`${prefix}blobs/`), archives: await s3.keys(`${prefix}archives/`), drafts: await s3.keys(`${prefix}drafts/`) };
+  }
+  const files = (dir: string) =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { recursive: true, withFileTypes: true })
+          .filter((entry) => entry.isFile())
+          .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+          .sort()
+      : [];
+  const archives = path.join(dataDir, 'archives');
+  return { blobs: files(path.join(dataDir, 'blobs')), archives: files(archives).filter((name) => !name.startsWith('tmp/')), drafts: files(path.join(archives, 'tmp')) };
+}
+
+/**
+ * What a server over `dataDir` is configured with for its blobs: nothing (the local directory)
+ * unless this is the S3 pass and the database PostgreSQL. The prefix is the data directory's name, so
+ * that each lab has its own and a server restarted over the same directory finds its blobs again.
+ */
+export async function labBlobsEnv(kind: DatabaseKind, dataDir: string): Promise<Record<string, string>> {
+  return usesS3(kind) ? (await sharedFakeS3()).env(`${path.basename(dataDir)}/`) : {};
 }
 
 async function adminQuery(sql: string): Promise<void> {
@@ -59,6 +123,8 @@ export interface Lab {
    * on a new port, so no client reuses a connection the old server closed: `url` and `call` follow.
    */
   restart(env?: Record<string, string>): Promise<void>;
+  /** What the lab's blob and archive stores hold (storedBy). */
+  stored(): Promise<Stored>;
   close(): Promise<void>;
 }
 
@@ -80,6 +146,7 @@ export async function startLab(kind: DatabaseKind, env: Record<string, string> =
     ELNPORT_SYSADMIN_API_KEY: sysadminKey,
     LOG_LEVEL: 'silent',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(await labBlobsEnv(kind, dataDir)),
     ...env,
   };
   const { ensureFirstSysadmin } = await import('../../src/content/users.js');
@@ -117,6 +184,7 @@ export async function startLab(kind: DatabaseKind, env: Record<string, string> =
       server = await startServer(loadConfig({ ...labEnv, ...more }));
       call = jsonCaller(server.url, sysadminKey);
     },
+    stored: () => storedBy(kind, dataDir),
     async close() {
       await server.close();
       if (dbName) await adminQuery(`drop database if exists ${dbName} with (force)`);

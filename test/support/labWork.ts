@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Account, Lab } from './lab.js';
 
 export async function upload(lab: Lab, who: Account, name: string, type: string, bytes: Buffer, caption?: string): Promise<number> {
@@ -30,5 +28,5 @@ export async function loseAttachment(lab: Lab, who: Account): Promise<void> {
   const r = await lab.call('POST', '/documents', { key: who.key, body: { name: 'Shows a lost file', fields: [{ content: `<fileId=${fileId}>` }] } });
   assert.equal(r.status, 201, r.text);
   const { blob_key } = await lab.server.store.db.selectFrom('media').select('blob_key').where('record_id', '=', fileId).executeTakeFirstOrThrow();
-  fs.rmSync(path.join(lab.dataDir, 'blobs', blob_key));
+  await lab.server.blobs.delete(blob_key);
 }

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { Lab } from './lab.js';
+import { labBlobsEnv, type Lab } from './lab.js';
 import type { Call } from './http.js';
 
 /**
@@ -43,7 +43,7 @@ export interface ServeOptions {
   dataDir: string;
   port: number;
   sysadminKey: string;
-  /** Extra environment, e.g. DATABASE_URL or ELNPORT_RATE_LIMIT. */
+  /** Extra environment, e.g. DATABASE_URL or ELNPORT_RATE_LIMIT; with a DATABASE_URL, the S3 pass adds its blob settings (lab.ts labBlobsEnv). */
   env?: Record<string, string>;
   /** How long to wait for GET /api/v1/status; default 60 s (tsx compiles on first start). */
   startTimeoutMs?: number;
@@ -66,6 +66,8 @@ function waitForExit(child: ChildProcess): Promise<void> {
 export async function serve(options: ServeOptions): Promise<ServerProcess> {
   const url = `http://127.0.0.1:${options.port}`;
   const readyUrl = options.readyUrl ?? `${url}/api/v1/status`;
+  // Blobs as a lab over the same database would keep them: in the S3 pass, on PostgreSQL, in s3rver.
+  const blobsEnv = await labBlobsEnv(options.env?.DATABASE_URL ? 'postgres' : 'sqlite', options.dataDir);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...(options.args ?? [])], {
     cwd: projectRoot,
     env: {
@@ -76,6 +78,7 @@ export async function serve(options: ServeOptions): Promise<ServerProcess> {
       HOST: '127.0.0.1',
       ELNPORT_SYSADMIN_API_KEY: options.sysadminKey,
       LOG_LEVEL: 'warn',
+      ...blobsEnv,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

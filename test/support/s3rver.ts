@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { after } from 'node:test';
 import S3rver from 's3rver';
 import type { S3Settings } from '../../src/blobs/s3Settings.js';
 import { tempDir } from './tempDirs.js';
@@ -9,8 +10,12 @@ export interface FakeS3 {
   endpoint: string;
   /** Settings for the stores, with the prefix given. */
   settings(prefix?: string): S3Settings;
+  /** What `elnport serve` is configured with to keep its blobs here under `prefix`, the AWS SDK's credentials included. */
+  env(prefix: string): Record<string, string>;
   /** A client that records the name of every command it sends. */
   client(): { client: S3Client; sent: string[] };
+  /** Every object's key under `prefix`, without the prefix, sorted. */
+  keys(prefix: string): Promise<string[]>;
   /** The unfinished multipart uploads s3rver keeps on disk (it implements no ListMultipartUploads). */
   uploadsOnDisk(): string[];
   /** The key each of those uploads is for (s3rver keeps it beside the parts). */
@@ -21,6 +26,8 @@ export interface FakeS3 {
 /** s3rver's default credentials, which it checks signatures against. */
 export const fakeS3Credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const fakeS3Bucket = 'bucket';
+/** The same credentials where the AWS SDK's default chain looks for them. */
+const credentialsEnv = { AWS_ACCESS_KEY_ID: fakeS3Credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fakeS3Credentials.secretAccessKey };
 
 /** An S3-compatible server in this process, on a free port, keeping its objects in a temp directory. */
 export async function startFakeS3(): Promise<FakeS3> {
@@ -33,10 +40,19 @@ export async function startFakeS3(): Promise<FakeS3> {
     const uploads = fs.readdirSync(bucketDir).find((name) => name.endsWith('._S3rver_uploads'));
     return uploads ? path.join(bucketDir, uploads) : null;
   };
+  const lister = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: fakeS3Credentials });
   const settings = (prefix = ''): S3Settings => ({ endpoint, bucket: fakeS3Bucket, prefix, region: 'us-east-1', forcePathStyle: true, redirectSeconds: null });
   return {
     endpoint,
     settings,
+    env: (prefix) => ({
+      ELNPORT_BLOBS: 's3',
+      ELNPORT_S3_ENDPOINT: endpoint,
+      ELNPORT_S3_BUCKET: fakeS3Bucket,
+      ELNPORT_S3_PREFIX: prefix,
+      ELNPORT_S3_FORCE_PATH_STYLE: 'true',
+      ...credentialsEnv,
+    }),
     client() {
       const sent: string[] = [];
       const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: fakeS3Credentials });
@@ -48,6 +64,16 @@ export async function startFakeS3(): Promise<FakeS3> {
         { step: 'initialize' },
       );
       return { client, sent };
+    },
+    async keys(prefix) {
+      const keys: string[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        const page = await lister.send(new ListObjectsV2Command({ Bucket: fakeS3Bucket, Prefix: prefix, ContinuationToken }));
+        for (const object of page.Contents ?? []) keys.push(object.Key!.slice(prefix.length));
+        ContinuationToken = page.NextContinuationToken;
+      } while (ContinuationToken);
+      return keys.sort();
     },
     uploadsOnDisk() {
       const dir = uploadsDir();
@@ -64,6 +90,29 @@ export async function startFakeS3(): Promise<FakeS3> {
         }
       });
     },
-    close: () => server.close(),
+    async close() {
+      lister.destroy();
+      await server.close();
+    },
   };
+}
+
+let shared: Promise<FakeS3> | undefined;
+// At the top level, so that it runs once the whole file's tests have: the server's socket would
+// otherwise keep the test process from ending.
+after(async () => {
+  await (await shared)?.close();
+});
+
+/**
+ * One s3rver for the whole test process, started on first use, for the labs of the suite's S3 pass
+ * (lab.ts) to keep their blobs in, each under a prefix of its own. The in-process servers' AWS SDK
+ * finds the credentials in the process's environment, as on a deployed server, so they are put there.
+ */
+export function sharedFakeS3(): Promise<FakeS3> {
+  if (!shared) {
+    Object.assign(process.env, credentialsEnv);
+    shared = startFakeS3();
+  }
+  return shared;
 }
