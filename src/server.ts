@@ -55,18 +55,22 @@ export async function startServer(config: Config, given?: Parts, logger?: Logger
       listenTextResolver: (at) => `elnport ${version}${config.role === 'all' ? '' : ` ${config.role}`} listening on ${at}${worker ? ' (GET /health only)' : ''}`,
     });
     const server = app;
+    let closing: Promise<void> | undefined;
     return {
       app: server,
       ...parts,
       exports,
       url: address,
-      async close() {
-        await server.close();
-        await exports.stop();
-        // Before the threads: the store's checkpoints run on them (store/walCheckpoints.ts).
-        await parts.store.close();
-        await closeThreads();
-      },
+      // Once, however often it is called (a test's after hook may close a server its test closed):
+      // every part is then stopped once, as each expects.
+      close: () =>
+        (closing ??= (async () => {
+          await server.close();
+          await exports.stop();
+          // Before the threads: the store's checkpoints run on them (store/walCheckpoints.ts).
+          await parts.store.close();
+          await closeThreads();
+        })()),
     };
   } catch (error) {
     await app?.close();

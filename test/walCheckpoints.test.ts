@@ -83,4 +83,17 @@ describe('WAL checkpoints of the embedded database', () => {
       await reopened.close();
     }
   });
+
+  it('closes its files once, though the store is closed twice: what the process opened since keeps working', async () => {
+    const { store } = await open(true);
+    await store.close();
+    // The lowest free descriptors are taken next, the ones the store just gave back among them.
+    const opened = Array.from({ length: 16 }, () => fs.openSync(import.meta.filename, 'r'));
+    try {
+      await store.close();
+      for (const fd of opened) assert.ok(fs.fstatSync(fd).isFile(), `descriptor ${fd} was closed under the file that held it`);
+    } finally {
+      for (const fd of opened) fs.closeSync(fd);
+    }
+  });
 });

@@ -107,7 +107,12 @@ export class WalCheckpoints {
   }
 
   /** Stops the timer and waits for a checkpoint under way, before the connection closes. */
+  /**
+   * Once only: closing the -shm descriptor a second time closed whatever the process had opened
+   * under the same number since (a socket to PostgreSQL, a file), which then hung or vanished.
+   */
   async stop(): Promise<void> {
+    if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#running;
