@@ -114,8 +114,8 @@ function role(given: string | undefined, databaseUrl: string | null): Role {
   return value as Role;
 }
 
-/** `overrides` are what the command line gives, which wins over the environment. */
-export function loadConfig(env: Env = process.env, overrides: { role?: string } = {}): Config {
+/** `overrides` are what the command line gives, which wins over the environment (`blobs` over ELNPORT_BLOBS). */
+export function loadConfig(env: Env = process.env, overrides: { role?: string; blobs?: string } = {}): Config {
   const sysadminApiKey = env.ELNPORT_SYSADMIN_API_KEY || null;
   if (sysadminApiKey !== null && !/^[A-Za-z0-9_]{16,64}$/.test(sysadminApiKey)) {
     throw invalidConfig('ELNPORT_SYSADMIN_API_KEY must be 16–64 characters of A-Z, a-z, 0-9 and _');
@@ -135,7 +135,7 @@ export function loadConfig(env: Env = process.env, overrides: { role?: string } 
     healthPort: integer(env, 'ELNPORT_HEALTH_PORT', 8081, 0),
     host: env.HOST || '127.0.0.1',
     dataDir: path.resolve(env.ELNPORT_DATA_DIR || './data'),
-    storage: storageSettings(env),
+    storage: storageSettings(overrides.blobs ? { ...env, ELNPORT_BLOBS: overrides.blobs } : env),
     databaseUrl,
     publicUrl: url(env, 'ELNPORT_PUBLIC_URL', ['http:', 'https:']),
     sysadminApiKey,

@@ -106,7 +106,7 @@ describe('elnport admin --help', () => {
     const outcome = await admin(['--help'], { env });
     assertExit(outcome, 0);
     const commands = entries(outcome.stdout, 'Commands');
-    assert.deepEqual(commands.map((c) => c.name.split(' ')[0]), ['create-user', 'create-group', 'reset-key', 'help']);
+    assert.deepEqual(commands.map((c) => c.name.split(' ')[0]), ['create-user', 'create-group', 'reset-key', 'migrate', 'help']);
     for (const c of commands) assert.ok(c.description.length > 10, `${c.name} has a description: ${outcome.stdout}`);
     assert.match(outcome.stdout, /--init/);
     assert.match(outcome.stdout, /ELNPORT_DATA_DIR/);

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
+import { explainRun, runElnport } from './support/cliRun.js';
 import { useLab, type Account, type Lab } from './support/lab.js';
 import { checkZip, entries } from './support/archives.js';
 import { tempDir } from './support/tempDirs.js';
 
 /** `elnport backup` as cron runs it: the real command against a real server, one run after another. */
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const indexName = 'elnport-backups.json';
 
 const freshDir = (): string => tempDir('elnport-backups-');
@@ -29,19 +27,7 @@ async function backup(args: string[], env: Record<string, string> = {}): Promise
   const inherited: NodeJS.ProcessEnv = {};
   // The caller's own RSPACE_* settings must not stand in for what a test passes.
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('RSPACE_')) inherited[name] = value;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'backup', ...args], {
-    cwd: root,
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // A command that never exits (as --dest /proc/… once did) fails its test instead of hanging it.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
+  const { code, stdout, stderr } = await runElnport(['backup', ...args], { ...inherited, ...env });
   let json: unknown = null;
   try {
     json = JSON.parse(stdout);
@@ -51,9 +37,7 @@ async function backup(args: string[], env: Record<string, string> = {}): Promise
   return { code, stdout, stderr, json };
 }
 
-function explain(run: Run): string {
-  return `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
-}
+const explain = explainRun;
 
 function readIndex(dir: string): any {
   return JSON.parse(fs.readFileSync(path.join(dir, indexName), 'utf8'));

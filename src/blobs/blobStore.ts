@@ -11,6 +11,8 @@ export interface StoredBlob {
 export interface BlobStore {
   /** Stores the stream's bytes whole or not at all; a failed or aborted put leaves nothing behind. */
   put(source: Readable): Promise<StoredBlob>;
+  /** As put, under a key chosen by the caller: a blob moved from another store keeps the key its row names. */
+  putAt(key: string, source: Readable): Promise<StoredBlob>;
   /** The bytes, or an inclusive byte range of them. Rejects with code ENOENT for a missing blob. */
   open(key: string, range?: { start: number; end: number }): Promise<Readable>;
   delete(key: string): Promise<void>;

@@ -23,14 +23,18 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async put(source: Readable): Promise<StoredBlob> {
-    const key = newBlobKey();
+    return this.putAt(newBlobKey(), source);
+  }
+
+  async putAt(key: string, source: Readable): Promise<StoredBlob> {
+    const final = this.pathOf(key);
     const tmp = path.join(this.tmpDir, path.basename(key));
     const meter = blobMeter();
     const sink = fs.createWriteStream(tmp, { flags: 'wx' });
     try {
       await pipeline(source, meter.transform, sink);
-      await fs.promises.mkdir(path.dirname(this.pathOf(key)), { recursive: true });
-      await fs.promises.rename(tmp, this.pathOf(key));
+      await fs.promises.mkdir(path.dirname(final), { recursive: true });
+      await fs.promises.rename(tmp, final);
     } catch (error) {
       // A failing source can settle the pipeline while the sink is still creating the file, which
       // would then outlive the removal; the sink closes only once its file is open.

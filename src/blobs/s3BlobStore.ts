@@ -21,7 +21,10 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(source: Readable): Promise<StoredBlob> {
-    const key = newBlobKey();
+    return this.putAt(newBlobKey(), source);
+  }
+
+  async putAt(key: string, source: Readable): Promise<StoredBlob> {
     const meter = blobMeter();
     const upload = uploadObject(this.client, this.settings.bucket, this.objectKey(key), meter.transform);
     // Both settle: a source that fails destroys the meter with its error, which fails the upload.

@@ -8,15 +8,14 @@ import { createUser, resetApiKey } from '../content/users.js';
 import { openStore, sqliteFile, storeExists, type Store } from '../store/db.js';
 import { findUserByUsername } from '../store/queries/users.js';
 import { CommandFailure, exitCodes, usageConventions } from './clientCommand.js';
+import { migrate, withoutPassword } from './migrate.js';
 
 const passwordVariable = 'ELNPORT_ADMIN_PASSWORD';
 
 /** The database as a person can recognise it; a PostgreSQL URL without its password. */
 function databaseName(config: Config): string {
   if (!config.databaseUrl) return `SQLite database ${sqliteFile(config.dataDir)}`;
-  const url = new URL(config.databaseUrl);
-  url.password = '';
-  return `PostgreSQL database ${url.toString()}`;
+  return `PostgreSQL database ${withoutPassword(config.databaseUrl)}`;
 }
 
 /**
@@ -149,12 +148,12 @@ function initOption(): Option {
 
 export function registerAdmin(program: Command): void {
   const admin = usageConventions(program.command('admin'))
-    .description('manage users and groups from a shell on the server, on its database directly')
+    .description('manage users and groups, or move an embedded install to PostgreSQL and S3, from a shell on the server, on its database directly')
     .addHelpText(
       'after',
       '\nThe database is the server\'s: SQLite in $ELNPORT_DATA_DIR (default ./data, from the working directory),\n' +
-        'or PostgreSQL at $DATABASE_URL. Each command prints which one it opened, on stderr, and refuses to\n' +
-        'create a new one unless given --init. Exit codes: 0 done; 1 refused (a username already taken,\n' +
+        'or PostgreSQL at $DATABASE_URL. Each user and group command prints which one it opened, on stderr, and\n' +
+        'refuses to create a new one unless given --init. Exit codes: 0 done; 1 refused (a username already taken,\n' +
         'an unknown user); 2 usage (a bad option or value, no database, no password).',
     );
 
@@ -213,4 +212,35 @@ export function registerAdmin(program: Command): void {
         console.log(`New API key for ${o.username}: ${key}`);
       }),
     );
+
+  admin
+    .command('migrate')
+    .description('copy this embedded install (SQLite, local attachments and archives) into PostgreSQL and/or S3-compatible storage')
+    .option('--to-database-url <url>', 'postgres://… of a new, empty database (or one an earlier run filled): every table, keys and ids unchanged', postgresUrl)
+    .addOption(new Option('--to-blobs <kind>', 'copy attachments and kept archives to S3-compatible storage, set by ELNPORT_S3_* as for the server').choices(['s3']))
+    .addHelpText(
+      'after',
+      '\nStop the server first: nothing may write to the install while it is copied. The command refuses to run while\n' +
+        'the server (or another command) has the SQLite database open, and keeps it locked until done, so a server\n' +
+        'started meanwhile fails to open it. The source is only read, never changed.\n\n' +
+        'Every row is copied by primary key and every blob read back from the target and checked against the sha256\n' +
+        'its row records; row counts are compared table by table. Safe to run again: what is already there and equal\n' +
+        'is skipped, so a second run after an interrupted one finishes the job. A target holding anything else\n' +
+        '(another install, rows that differ) is refused before anything is written.\n\n' +
+        'Without --to-blobs the blobs stay where they are (and are checked there). The API key secret is not in the\n' +
+        'database: the summary says what to give the migrated site so the old keys go on working.\n' +
+        'Exit codes: 0 all copied and checked; 1 refused, or a blob or count did not check (the summary lists them); 2 usage.',
+    )
+    .action(withExitCode(async (o: { toDatabaseUrl?: string; toBlobs?: 's3' }) => migrate(o)));
+}
+
+function postgresUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('it must be a URL, postgres://user@host/database.');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new InvalidArgumentError('it must start with postgres:// or postgresql://.');
+  return value;
 }

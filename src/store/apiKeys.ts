@@ -8,7 +8,7 @@ import type { Db } from './db.js';
 import { listApiKeyHashes, replaceApiKeyHash } from './queries/users.js';
 
 /** Where the secret lives when ELNPORT_API_KEY_SECRET does not give it. */
-function apiKeySecretFile(dataDir: string): string {
+export function apiKeySecretFile(dataDir: string): string {
   return path.join(dataDir, 'secrets', 'api-key-secret');
 }
 

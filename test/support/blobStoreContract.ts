@@ -25,4 +25,14 @@ export function storesAndGivesBack(store: () => BlobStore, stored: (key: string)
     // Deleting what is gone is no error: a sweep may race a DELETE.
     await store().delete(blob.key);
   });
+
+  it('stores bytes under a key the caller gives (a blob moved from another store keeps its key)', async () => {
+    const bytes = randomBytes(50_000);
+    const key = `ab/${'0123abcd-0000-4000-8000-'}${randomBytes(6).toString('hex')}`;
+    const blob = await store().putAt(key, Readable.from([bytes]));
+    assert.deepEqual(blob, { key, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    assert.ok(await stored(key), 'kept where the store keeps blobs');
+    assert.deepEqual(await buffer(await store().open(key)), bytes);
+    await store().delete(key);
+  });
 }
