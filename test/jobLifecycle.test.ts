@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { archiveState, type ExportJob, type ExportRequest } from '../src/domain/exportJob.js';
+import { archiveState, type ExportJob } from '../src/domain/exportJob.js';
 import { jobTimings } from '../src/domain/jobTimings.js';
 import { removeArchive } from '../src/jobs/archiveRemoval.js';
 import { recoverOrphanedJobs } from '../src/jobs/recovery.js';
@@ -22,6 +22,7 @@ import {
   releaseJob,
 } from '../src/store/queries/jobLifecycle.js';
 import { databaseClock } from '../src/store/dialect.js';
+import { ownWorkRequest } from './support/exportRequests.js';
 import { forEachDatabase, isoDate, useLab } from './support/lab.js';
 
 /**
@@ -32,16 +33,7 @@ import { forEachDatabase, isoDate, useLab } from './support/lab.js';
  * (exportRestart, exportCancel, exports) prove the whole.
  */
 
-const request: ExportRequest = {
-  format: 'html',
-  scope: 'user',
-  targetId: null,
-  selections: [],
-  includeRevisionHistory: false,
-  maxLinkLevel: 1,
-  modifiedSince: null,
-  sourceUrl: 'http://127.0.0.1',
-};
+const request = ownWorkRequest('html');
 const counts = { documents: 3, folders: 1, files: 2, skipped: 0 };
 const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
 const iso = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();

@@ -4,11 +4,11 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { loadConfig } from '../src/config.js';
 import { ensureFirstSysadmin } from '../src/content/users.js';
-import type { ExportRequest } from '../src/domain/exportJob.js';
 import { jobTimings } from '../src/domain/jobTimings.js';
 import { queueSchema } from '../src/jobs/pgBossDispatcher.js';
 import { insertExportJob } from '../src/store/queries/exportJobs.js';
 import { startServer, type Server } from '../src/server.js';
+import { ownWorkRequest } from './support/exportRequests.js';
 import { jsonCaller, type Call } from './support/http.js';
 import { postgresSkip, sysadminKey } from './support/lab.js';
 import { createPostgresDatabase } from './support/process.js';
@@ -22,16 +22,7 @@ import { tempDir } from './support/tempDirs.js';
 
 const exportQueue = 'elnport-export';
 const sweepQueue = 'elnport-sweep';
-const request: ExportRequest = {
-  format: 'xml',
-  scope: 'user',
-  targetId: null,
-  selections: [],
-  includeRevisionHistory: false,
-  maxLinkLevel: 1,
-  modifiedSince: null,
-  sourceUrl: 'http://127.0.0.1',
-};
+const request = ownWorkRequest('xml');
 
 describe('dispatch through pg-boss', { skip: postgresSkip }, () => {
   let database: { url: string; drop(): Promise<void> };

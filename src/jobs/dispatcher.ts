@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import type { WorkerPool } from './workerPool.js';
 
 /**
  * How waiting jobs reach this process's workers: the in-process pool polling the jobs table
@@ -18,4 +19,25 @@ export interface Dispatcher {
   abort(jobId: number, reason: Error): void;
   /** How many exports this process is building now. */
   readonly runningJobs: number;
+}
+
+/** Both dispatchers run their jobs in a WorkerPool of this process: what only the pool knows is answered by it. */
+export abstract class PooledDispatcher<J extends { id: number }> implements Dispatcher {
+  protected abstract readonly pool: WorkerPool<J>;
+
+  abstract start(): Promise<void>;
+  abstract stop(): Promise<void>;
+  abstract enqueue(db: Db, jobId: number): Promise<void>;
+
+  notify(): void {
+    this.pool.notify();
+  }
+
+  abort(jobId: number, reason: Error): void {
+    this.pool.abort(jobId, reason);
+  }
+
+  get runningJobs(): number {
+    return this.pool.activeCount;
+  }
 }

@@ -2,7 +2,7 @@ import type { ExportJob } from '../domain/exportJob.js';
 import { jobTimings } from '../domain/jobTimings.js';
 import { databaseClock } from '../store/dialect.js';
 import { claimNextJob } from '../store/queries/jobLifecycle.js';
-import type { Dispatcher } from './dispatcher.js';
+import { PooledDispatcher } from './dispatcher.js';
 import { Stopping, type JobRunner } from './jobRunner.js';
 import type { JobParts } from './parts.js';
 import { recoverOrphanedJobs } from './recovery.js';
@@ -13,14 +13,15 @@ import { WorkerPool } from './workerPool.js';
  * The embedded install's dispatch: this process is the only one using the database, so its
  * workers take the oldest waiting job straight from the jobs table, and the table is the queue.
  */
-export class LocalDispatcher implements Dispatcher {
-  private readonly pool: WorkerPool<ExportJob>;
+export class LocalDispatcher extends PooledDispatcher<ExportJob> {
+  protected readonly pool: WorkerPool<ExportJob>;
   private readonly sweeper: Sweeper;
 
   constructor(
     private readonly parts: JobParts,
     runner: JobRunner,
   ) {
+    super();
     this.pool = new WorkerPool<ExportJob>({
       concurrency: parts.config.workers,
       pollIntervalMs: jobTimings.pollIntervalMs,
@@ -47,15 +48,4 @@ export class LocalDispatcher implements Dispatcher {
   /** The row waiting is the queue entry. */
   async enqueue(): Promise<void> {}
 
-  notify(): void {
-    this.pool.notify();
-  }
-
-  abort(jobId: number, reason: Error): void {
-    this.pool.abort(jobId, reason);
-  }
-
-  get runningJobs(): number {
-    return this.pool.activeCount;
-  }
 }

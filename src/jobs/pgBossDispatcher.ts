@@ -6,7 +6,7 @@ import type { Db } from '../store/db.js';
 import { databaseClock } from '../store/dialect.js';
 import { claimJob } from '../store/queries/jobLifecycle.js';
 import { waitingJobsWithoutEntry } from '../store/queries/queueEntries.js';
-import type { Dispatcher } from './dispatcher.js';
+import { PooledDispatcher } from './dispatcher.js';
 import { Stopping, type JobRunner } from './jobRunner.js';
 import type { JobParts } from './parts.js';
 import { Sweeper } from './sweeper.js';
@@ -51,9 +51,9 @@ function onConnectionOf(db: Db): PgBoss.Db {
  * the sweeper once per period across the cluster (a `stately` queue holds at most one pass waiting
  * and one running, however many workers ask).
  */
-export class PgBossDispatcher implements Dispatcher {
+export class PgBossDispatcher extends PooledDispatcher<Claimed> {
   private readonly boss: PgBoss;
-  private readonly pool: WorkerPool<Claimed>;
+  protected readonly pool: WorkerPool<Claimed>;
   private readonly sweeper: Sweeper;
   private readonly works: boolean;
   private started = false;
@@ -62,6 +62,7 @@ export class PgBossDispatcher implements Dispatcher {
     private readonly parts: JobParts,
     private readonly runner: JobRunner,
   ) {
+    super();
     const { config, log } = parts;
     this.works = config.role !== 'api';
     this.boss = new PgBoss({
@@ -127,17 +128,6 @@ export class PgBossDispatcher implements Dispatcher {
     await this.boss.send(exportQueue, { jobId } satisfies Entry, { db: onConnectionOf(db) });
   }
 
-  notify(): void {
-    this.pool.notify();
-  }
-
-  abort(jobId: number, reason: Error): void {
-    this.pool.abort(jobId, reason);
-  }
-
-  get runningJobs(): number {
-    return this.pool.activeCount;
-  }
 
   /** The next entry whose job this worker could claim; entries whose job waits no more are done with. */
   private async fetchNext(): Promise<Claimed | undefined> {
