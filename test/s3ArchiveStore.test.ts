@@ -116,8 +116,7 @@ describe('S3ArchiveStore (against s3rver)', () => {
     assert.deepEqual(recorder.sent, ['DeleteObjectCommand']);
   });
 
-  it('lists an unfinished draft for the sweeper, with its job and time, and removes it', async () => {
-    const started = Date.now();
+  it('lists an unfinished draft for the sweeper, with its job, and removes it', async () => {
     const draft = store.draft(11, name(11));
     draft.output.end(randomBytes(1000));
     // An upload that completed but was never committed: what a process that died at commit leaves.
@@ -127,7 +126,6 @@ describe('S3ArchiveStore (against s3rver)', () => {
     }
     assert.equal(drafts.length, 1, JSON.stringify(drafts));
     assert.equal(drafts[0]!.jobId, 11);
-    assert.ok(Math.abs(drafts[0]!.modified - started) < 5_000, `${drafts[0]!.modified} vs ${started}`);
     await store.removeDraft(drafts[0]!.file);
     assert.deepEqual(await store.drafts(), []);
     assert.deepEqual(await keys(), []);

@@ -3,10 +3,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { ElnClient } from '../src/client/index.js';
 import { exportAndWait } from './support/archives.js';
 import { forEachDatabase, startLab, type Account, type Lab } from './support/lab.js';
 import { addWork } from './support/labWork.js';
+import { startProxy, type Proxy } from './support/proxy.js';
 import { fakeS3Bucket, fakeS3Credentials, startFakeS3, type FakeS3 } from './support/s3rver.js';
+import { tempDir } from './support/tempDirs.js';
 
 /**
  * ELNPORT_S3_REDIRECT=true: a download that passes every check is a 302 to a presigned URL of the
@@ -123,5 +126,49 @@ forEachDatabase((kind) => {
       assert.equal(deleted.status, 410);
       assert.equal(deleted.headers.get('location'), null);
     });
+  });
+});
+
+describe("elnport's own client, downloading through a redirect", () => {
+  let s3: FakeS3;
+  let bucketSide: Proxy;
+  let lab: Lab;
+  const credentials = { AWS_ACCESS_KEY_ID: fakeS3Credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fakeS3Credentials.secretAccessKey };
+
+  before(async () => {
+    s3 = await startFakeS3();
+    // Between everyone and the bucket, to see what reaches it.
+    bucketSide = await startProxy(s3.endpoint);
+    Object.assign(process.env, credentials);
+    lab = await startLab('sqlite', {
+      ELNPORT_BLOBS: 's3',
+      ELNPORT_S3_ENDPOINT: bucketSide.url,
+      ELNPORT_S3_BUCKET: fakeS3Bucket,
+      ELNPORT_S3_PREFIX: 'client/',
+      ELNPORT_S3_FORCE_PATH_STYLE: 'true',
+      ELNPORT_S3_REDIRECT: 'true',
+    });
+  });
+  after(async () => {
+    await lab?.close();
+    await bucketSide?.close();
+    await s3?.close();
+    for (const variable of Object.keys(credentials)) delete process.env[variable];
+  });
+
+  it('fetches the archive from the bucket, verified, and never hands the bucket its API key', async () => {
+    const alice = await lab.createUser('alice');
+    await addWork(lab, alice);
+    const client = new ElnClient({ baseUrl: lab.url, apiKey: alice.key });
+    const job = await client.waitForJob((await client.startExport({ format: 'xml', scope: 'user' })).id, { timeoutMs: 60_000 });
+    assert.equal(job.status, 'COMPLETED', JSON.stringify(job.result));
+    const dest = path.join(tempDir('elnport-redirected-'), 'backup.zip');
+    const saved = await client.download(job, dest);
+    assert.equal(saved.crc32, job.result.checksum);
+    assert.equal(saved.size, job.result.size);
+    const fetched = bucketSide.requests.filter((r) => r.method === 'GET' && r.path.includes('X-Amz-Signature'));
+    assert.equal(fetched.length, 1, 'the download came from the bucket, by its presigned URL');
+    const leaked = bucketSide.requests.filter((r) => 'apikey' in r.headers).map((r) => `${r.method} ${r.path}`);
+    assert.deepEqual(leaked, [], 'the bucket was sent the API key');
   });
 });

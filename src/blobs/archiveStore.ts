@@ -16,12 +16,11 @@ export interface DownloadHeaders {
   contentDisposition: string;
 }
 
-/** A draft left behind, with the job it belongs to (-1 for a stray) and when it last grew (ms). */
+/** A draft left behind, with the job it belongs to (-1 for a stray). */
 export interface DraftFile {
   jobId: number;
   /** What `removeDraft` takes to remove it. */
   file: string;
-  modified: number;
 }
 
 /**

@@ -65,13 +65,7 @@ export class LocalArchiveStore implements ArchiveStore {
 
   async drafts(): Promise<DraftFile[]> {
     const files = await fs.promises.readdir(this.tmpDir);
-    const out: DraftFile[] = [];
-    for (const file of files) {
-      const stat = await fs.promises.stat(path.join(this.tmpDir, file)).catch(() => null);
-      if (!stat) continue;
-      out.push({ jobId: draftJobId(file), file, modified: stat.mtimeMs });
-    }
-    return out;
+    return files.map((file) => ({ jobId: draftJobId(file), file }));
   }
 
   async removeDraft(file: string): Promise<void> {

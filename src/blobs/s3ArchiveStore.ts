@@ -120,19 +120,19 @@ export class S3ArchiveStore implements ArchiveStore {
         const file = object.Key!.slice(this.draftPrefix.length);
         // Only drafts of ours: a folder marker or a stranger's key under drafts/ is left alone.
         if (draftJobId(file) < 0) continue;
-        out.push({ jobId: draftJobId(file), file, modified: object.LastModified?.getTime() ?? 0 });
+        out.push({ jobId: draftJobId(file), file });
       }
       token = page.NextContinuationToken;
     } while (token);
     for (const upload of await this.unfinishedUploads()) {
       const file = upload.key.slice(this.draftPrefix.length);
-      out.push({ jobId: draftJobId(file), file: `${file}${uploadMark}${upload.id}`, modified: upload.initiated });
+      out.push({ jobId: draftJobId(file), file: `${file}${uploadMark}${upload.id}` });
     }
     return out;
   }
 
-  private async unfinishedUploads(): Promise<{ key: string; id: string; initiated: number }[]> {
-    const out: { key: string; id: string; initiated: number }[] = [];
+  private async unfinishedUploads(): Promise<{ key: string; id: string }[]> {
+    const out: { key: string; id: string }[] = [];
     let keyMarker: string | undefined;
     let idMarker: string | undefined;
     try {
@@ -141,7 +141,7 @@ export class S3ArchiveStore implements ArchiveStore {
           new ListMultipartUploadsCommand({ Bucket: this.settings.bucket, Prefix: this.draftPrefix, KeyMarker: keyMarker, UploadIdMarker: idMarker }),
         );
         for (const upload of page.Uploads ?? []) {
-          out.push({ key: upload.Key!, id: upload.UploadId!, initiated: upload.Initiated?.getTime() ?? 0 });
+          out.push({ key: upload.Key!, id: upload.UploadId! });
         }
         [keyMarker, idMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextUploadIdMarker] : [undefined, undefined];
       } while (keyMarker);

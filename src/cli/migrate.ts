@@ -178,7 +178,10 @@ export async function migrate(options: MigrateOptions): Promise<void> {
       summary.blobs.push({ kind, tally, place: to ? place : `${place} (unchanged)` });
     }
 
-    if (target) {
+    const blobsFailed = summary.blobs.some((b) => b.tally.problems.length > 0);
+    if (target && blobsFailed) {
+      say('rows: not copied, since a blob did not copy or check; mend what the summary names and run this again');
+    } else if (target) {
       // Rows after blobs: a row that names a blob reaches the target only once its blob is there.
       const copies = await copyRows(source, target.db, (name, read, copied) => say(`${name}: ${figure(read)} rows read, ${figure(copied)} copied`));
       await advanceIdSequences(target.db);
@@ -186,7 +189,7 @@ export async function migrate(options: MigrateOptions): Promise<void> {
       summary.tables = counts.map((c) => ({ ...c, copied: copies.find((copy) => copy.table === c.table)!.copied }));
     }
     console.log(report(config, options, summary, targetStorage));
-    if (summary.blobs.some((b) => b.tally.problems.length > 0) || summary.tables?.some((t) => t.source !== t.target)) process.exitCode = 1;
+    if (blobsFailed || summary.tables?.some((t) => t.source !== t.target)) process.exitCode = 1;
   } finally {
     await target?.close();
     await source.destroy();

@@ -26,13 +26,32 @@ function rangeStart(contentRange: string | null): number | null {
   return match ? Number(match[1]) : null;
 }
 
+/**
+ * A server with ELNPORT_S3_REDIRECT answers with a redirect to a presigned URL of the archive. It
+ * is followed here, not by fetch, which would send our apiKey header on to the storage service
+ * (fetch drops only standard credentials such as Authorization when a redirect changes host).
+ * The URL is signed for one archive, whose bytes never change under its name: Range is sent
+ * again, If-Range is not (the bucket's ETag is not ours, and would only restart the download).
+ */
+async function followWithoutKey(http: Http, response: Response, range: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+  const location = response.headers.get('location');
+  if (![301, 302, 303, 307, 308].includes(response.status) || !location) return response;
+  await response.body?.cancel();
+  return http.fetch(new URL(location, response.url || undefined).toString(), { headers: { accept: 'application/octet-stream', ...range }, signal });
+}
+
 /** Sends a request for the rest of the archive and checks the answer is what was asked for. */
 async function request(http: Http, archive: ArchiveFacts, part: PartFile, resumption: Resumption | null, signal?: AbortSignal): Promise<Response> {
   const resuming = part.received > 0 && resumption?.ranges === true;
   if (part.received > 0 && !resuming) await part.restart();
   const range: Record<string, string> = resuming ? { range: `bytes=${part.received}-` } : {};
   if (resuming && resumption?.etag) range['if-range'] = resumption.etag;
-  const response = await http.fetch(archive.url, { headers: http.headers({ accept: 'application/octet-stream', ...range }), signal });
+  const response = await followWithoutKey(
+    http,
+    await http.fetch(archive.url, { headers: http.headers({ accept: 'application/octet-stream', ...range }), redirect: 'manual', signal }),
+    resuming ? { range: range.range! } : {},
+    signal,
+  );
   if (response.status === 200) {
     // A 200 to a Range request: the server ignored it, or the archive changed (If-Range); start again.
     if (part.received > 0) await part.restart();

@@ -25,6 +25,22 @@ const sweepQueue = 'elnport-sweep';
  */
 const entryExpirySeconds = 23 * 3_600;
 
+/**
+ * How often pg-boss hands out again an entry whose claim failed (1, 2, 4 s with backoff): a
+ * lost connection or a failover, not the job's own interruptions, which jobTimings.maxAttempts counts.
+ */
+const claimRetries = 3;
+
+/**
+ * The longest a sweep pass may stay active. The `stately` queue lets only one pass be active, so a
+ * worker killed in the middle of one holds up the next (recovery of dead workers' jobs among
+ * them) until pg-boss expires it, at its next maintenance: both are kept short. A pass takes
+ * well under a second; one that took longer would be run again beside it, which its steps bear
+ * (each is a compare-and-set or a removal of what is already gone).
+ */
+const sweepExpirySeconds = 30;
+const maintenanceIntervalSeconds = 30;
+
 interface Entry {
   jobId: number;
 }
@@ -75,6 +91,7 @@ export class PgBossDispatcher extends PooledDispatcher<Claimed> {
       // Only processes that run jobs look after the queue: an api process only sends.
       supervise: this.works,
       schedule: this.works,
+      maintenanceIntervalSeconds,
     });
     this.boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
     this.pool = new WorkerPool<Claimed>({
@@ -99,18 +116,19 @@ export class PgBossDispatcher extends PooledDispatcher<Claimed> {
     this.started = true;
     await this.boss.createQueue(exportQueue, {
       name: exportQueue,
-      retryLimit: jobTimings.maxAttempts,
+      retryLimit: claimRetries,
       retryDelay: 1,
       retryBackoff: true,
       expireInSeconds: entryExpirySeconds,
     });
     if (!this.works) return;
-    await this.boss.createQueue(sweepQueue, { name: sweepQueue, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
+    await this.boss.createQueue(sweepQueue, { name: sweepQueue, policy: 'stately', retryLimit: 0, expireInSeconds: sweepExpirySeconds });
     // pg-boss's cron fires at most once a minute: it only restarts the chain each pass continues
     // (sweepPass queues the next one a sweep period later), should the chain ever break.
     await this.boss.schedule(sweepQueue, '* * * * *');
     await this.boss.work(sweepQueue, { pollingIntervalSeconds: 0.5 }, () => this.sweepPass());
-    // A first pass now: it also recovers what a worker that died before this one started left.
+    // A pass now, unless one is already queued (the stately queue then drops this one), as it is
+    // on every start but a cluster's first: that one is due within a period anyway.
     await this.boss.send(sweepQueue, {});
     this.pool.start();
   }

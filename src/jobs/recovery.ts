@@ -27,6 +27,9 @@ export async function recoverOrphanedJobs(
   const { requeued, failed, archives } = await recoverInterruptedJobs(parts.db, staleBefore, jobTimings.maxAttempts, isoNow());
   if (requeued.length || failed.length) parts.log.warn({ requeued, failed, at }, 'recovered interrupted export jobs');
   // A dead worker's archive, committed but never completed: its next attempt makes another.
-  for (const name of archives) await removeArchive(parts, name, null);
+  for (const name of archives) {
+    // One that cannot be removed now must not keep the others: no row names them any more.
+    await removeArchive(parts, name, null).catch((error: unknown) => parts.log.error({ err: error, archive: name }, 'could not remove an interrupted job\'s archive'));
+  }
   return { requeued, failed };
 }

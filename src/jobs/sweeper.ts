@@ -64,11 +64,13 @@ export class Sweeper {
       }
     });
     await this.step('drafts', async () => {
+      // Listed before the running jobs are asked for: a draft listed was opened by a job claimed
+      // before, so one still building is among them, and no clock (this machine's against the
+      // bucket's) need tell a young draft from a dead one.
+      const drafts = await archives.drafts();
       const running = new Set(await runningJobIds(db));
-      // A job claimed after the query above may have just opened its draft: leave young drafts be.
-      const youngest = Date.now() - jobTimings.staleAfterMs;
-      for (const draft of await archives.drafts()) {
-        if (running.has(draft.jobId) || draft.modified >= youngest) continue;
+      for (const draft of drafts) {
+        if (running.has(draft.jobId)) continue;
         await archives.removeDraft(draft.file).catch((error: unknown) => this.parts.log.warn({ err: error, draft: draft.file }, 'could not remove a draft'));
       }
     });

@@ -16,6 +16,7 @@ export interface WorkerPoolOptions<J extends { id: number }> {
 
 export class WorkerPool<J extends { id: number }> {
   private running = false;
+  private stopReason: Error | undefined;
   private readonly loops: Promise<void>[] = [];
   private readonly active = new Map<number, AbortController>();
   /** One resolver per idle worker: notify() wakes them all. */
@@ -27,6 +28,7 @@ export class WorkerPool<J extends { id: number }> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopReason = undefined;
     for (let i = 0; i < this.options.concurrency; i++) this.loops.push(this.loop());
   }
 
@@ -51,6 +53,7 @@ export class WorkerPool<J extends { id: number }> {
   /** Stops taking jobs, aborts those running with `reason`, and waits for every worker to finish. */
   async stop(reason: Error): Promise<void> {
     this.running = false;
+    this.stopReason = reason;
     for (const controller of this.active.values()) controller.abort(reason);
     for (const wake of this.sleepers) wake();
     await Promise.all(this.loops);
@@ -84,8 +87,12 @@ export class WorkerPool<J extends { id: number }> {
         continue;
       }
       const controller = new AbortController();
+      // A job claimed while stop() was under way would otherwise run to its end, unasked for: it
+      // is not run, and its onError, seeing the stop's reason, gives it back.
+      if (this.stopReason) controller.abort(this.stopReason);
       this.active.set(job.id, controller);
       try {
+        controller.signal.throwIfAborted();
         await this.options.run(job, controller.signal);
       } catch (error) {
         try {

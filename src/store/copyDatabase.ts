@@ -12,10 +12,18 @@ import type { DB } from './schema.js';
  */
 
 /**
- * Every table with its primary key, parents before the tables that reference them. The type
- * makes a table added to schema.ts fail to compile until it is listed here.
+ * Tables whose rows are nobody's to keep: each caller's rate-limit window (empty on SQLite,
+ * whose one process counts in memory; written by every request the migrated site serves, which
+ * must not make a re-run refuse the target).
  */
-const primaryKeys: { readonly [T in keyof DB]: readonly (keyof DB[T] & string)[] } = {
+const transient = { rate_limits: true } as const;
+type CopiedTable = Exclude<keyof DB, keyof typeof transient>;
+
+/**
+ * Every other table with its primary key, parents before the tables that reference them. The
+ * type makes a table added to schema.ts fail to compile until it is listed here or in `transient`.
+ */
+const primaryKeys: { readonly [T in CopiedTable]: readonly (keyof DB[T] & string)[] } = {
   users: ['id'],
   lab_groups: ['id'],
   group_members: ['group_id', 'user_id'],
@@ -28,11 +36,9 @@ const primaryKeys: { readonly [T in keyof DB]: readonly (keyof DB[T] & string)[]
   field_links: ['field_id', 'target_id'],
   export_jobs: ['id'],
   export_plan: ['job_id', 'record_id'],
-  // Empty on SQLite, whose one process counts in memory: listed so that the counts compare.
-  rate_limits: ['caller'],
 };
 
-export type TableName = keyof DB;
+export type TableName = CopiedTable;
 export const copiedTables = Object.keys(primaryKeys) as TableName[];
 
 /** Rows per query: 500 rows of the widest table (export_jobs, 23 columns) stay far below PostgreSQL's 65,535 parameters. */
@@ -93,7 +99,7 @@ export async function foreignTables(databaseUrl: string): Promise<string[]> {
   await client.connect();
   try {
     const { rows } = await client.query<{ name: string }>('select table_name as name from information_schema.tables where table_schema = current_schema() order by 1');
-    return rows.map((row) => row.name).filter((name) => !notCopied.test(name) && !(copiedTables as string[]).includes(name));
+    return rows.map((row) => row.name).filter((name) => !notCopied.test(name) && !(copiedTables as string[]).includes(name) && !(name in transient));
   } finally {
     await client.end();
   }
@@ -124,7 +130,7 @@ export async function checkSchemas(source: Kysely<DB>, target: Kysely<DB>): Prom
         : `The embedded database was written by another elnport version (migrations ${sourceDone.filter((n) => !targetDone.includes(n)).join(', ')}): migrate with that version`,
     );
   }
-  const unknown = (await sourceTables(source as unknown as AnyDb)).filter((name) => !(copiedTables as string[]).includes(name));
+  const unknown = (await sourceTables(source as unknown as AnyDb)).filter((name) => !(copiedTables as string[]).includes(name) && !(name in transient));
   if (unknown.length > 0) throw new Error(`The embedded database has tables this version cannot copy: ${unknown.join(', ')}`);
 }
 

@@ -192,6 +192,8 @@ export async function recoverInterruptedJobs(
       .where('id', '=', job.id)
       .where('status', '=', 'STARTED')
       .where((eb) => eb.or([eb('heartbeat', 'is', null), eb('heartbeat', '<', staleBefore)]))
+      // As read: an archive named since is not left out of `archives`.
+      .where('archive_name', job.archive_name === null ? 'is' : '=', job.archive_name)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) continue;
     (retry ? requeued : failed).push(job.id);
