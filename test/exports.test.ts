@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { before, describe, it } from 'node:test';
+import { insertExportJob } from '../src/store/queries/exportJobs.js';
+import { ownWorkRequest } from './support/exportRequests.js';
 import { expectError, forEachDatabase, isoDate, localBlobsOnly, useLab, type Account, type Lab } from './support/lab.js';
 import {
   checkZip,
@@ -311,17 +313,28 @@ forEachDatabase((kind) => {
     });
 
     // A draft's age is its file's mtime, which the test sets; an S3 object's LastModified it cannot.
-    it('sweeps away drafts that no running job owns', { skip: localBlobsOnly(kind) }, async () => {
+    it('sweeps away drafts that no running job owns, and leaves a running job\'s', { skip: localBlobsOnly(kind) }, async () => {
+      const owner = await lab().createUser('drafter');
+      // A job a worker elsewhere is building, as the sweeper finds it in the table.
+      const running = await insertExportJob(lab().server.store.db, owner.id, ownWorkRequest('xml'), new Date().toISOString());
+      await lab().server.store.db
+        .updateTable('export_jobs')
+        .set({ status: 'STARTED', worker_id: 'elsewhere', heartbeat: new Date(Date.now() + 3_600_000).toISOString() })
+        .where('id', '=', running.id)
+        .execute();
       const tmp = path.join(lab().dataDir, 'archives', 'tmp');
       const stray = path.join(tmp, 'job-424242-RSpace-stray.zip.part');
       fs.writeFileSync(stray, 'half an archive');
-      const old = new Date(Date.now() - 3_600_000);
-      fs.utimesSync(stray, old, old);
-      const young = path.join(tmp, 'job-424243-RSpace-young.zip.part');
-      fs.writeFileSync(young, 'a draft just opened');
-      for (let i = 0; i < 50 && fs.existsSync(stray); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.ok(!fs.existsSync(stray), 'an old draft of no running job is removed');
-      assert.ok(fs.existsSync(young), 'a draft younger than the stale limit is left alone');
+      const building = path.join(tmp, `job-${running.id}-RSpace-building.zip.part`);
+      fs.writeFileSync(building, 'an archive being written');
+      try {
+        for (let i = 0; i < 50 && fs.existsSync(stray); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.ok(!fs.existsSync(stray), 'a draft of no running job is removed');
+        assert.ok(fs.existsSync(building), "a running job's draft is left alone");
+      } finally {
+        await lab().server.store.db.updateTable('export_jobs').set({ status: 'FAILED' }).where('id', '=', running.id).execute();
+        fs.rmSync(building, { force: true });
+      }
     });
   });
 });

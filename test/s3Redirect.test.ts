@@ -29,14 +29,7 @@ forEachDatabase((kind) => {
     before(async () => {
       s3 = await startFakeS3();
       Object.assign(process.env, credentials);
-      lab = await startLab(kind, {
-        ELNPORT_BLOBS: 's3',
-        ELNPORT_S3_ENDPOINT: s3.endpoint,
-        ELNPORT_S3_BUCKET: fakeS3Bucket,
-        ELNPORT_S3_PREFIX: 'lab/',
-        ELNPORT_S3_FORCE_PATH_STYLE: 'true',
-        ELNPORT_S3_REDIRECT: 'true',
-      });
+      lab = await startLab(kind, { ...s3.env('lab/'), ELNPORT_S3_REDIRECT: 'true' });
       alice = await lab.createUser('alice');
       await addWork(lab, alice);
       job = await exportAndWait(lab, alice.key, 'html/user');
@@ -140,14 +133,7 @@ describe("elnport's own client, downloading through a redirect", () => {
     // Between everyone and the bucket, to see what reaches it.
     bucketSide = await startProxy(s3.endpoint);
     Object.assign(process.env, credentials);
-    lab = await startLab('sqlite', {
-      ELNPORT_BLOBS: 's3',
-      ELNPORT_S3_ENDPOINT: bucketSide.url,
-      ELNPORT_S3_BUCKET: fakeS3Bucket,
-      ELNPORT_S3_PREFIX: 'client/',
-      ELNPORT_S3_FORCE_PATH_STYLE: 'true',
-      ELNPORT_S3_REDIRECT: 'true',
-    });
+    lab = await startLab('sqlite', { ...s3.env('client/'), ELNPORT_S3_ENDPOINT: bucketSide.url, ELNPORT_S3_REDIRECT: 'true' });
   });
   after(async () => {
     await lab?.close();

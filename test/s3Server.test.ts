@@ -25,13 +25,7 @@ describe('a server storing blobs and archives in S3 (s3rver)', () => {
     s3 = await startFakeS3();
     settings = { AWS_ACCESS_KEY_ID: fakeS3Credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fakeS3Credentials.secretAccessKey };
     Object.assign(process.env, settings);
-    lab = await startLab('sqlite', {
-      ELNPORT_BLOBS: 's3',
-      ELNPORT_S3_ENDPOINT: s3.endpoint,
-      ELNPORT_S3_BUCKET: fakeS3Bucket,
-      ELNPORT_S3_PREFIX: 'lab/',
-      ELNPORT_S3_FORCE_PATH_STYLE: 'true',
-    });
+    lab = await startLab('sqlite', s3.env('lab/'));
     alice = await lab.createUser('alice');
   });
   after(async () => {
