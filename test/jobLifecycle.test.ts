@@ -5,11 +5,14 @@ import { before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { archiveState, type ExportJob } from '../src/domain/exportJob.js';
 import { jobTimings } from '../src/domain/jobTimings.js';
+import { loadConfig } from '../src/config.js';
 import { removeArchive } from '../src/jobs/archiveRemoval.js';
 import { recoverOrphanedJobs } from '../src/jobs/recovery.js';
+import { Sweeper } from '../src/jobs/sweeper.js';
 import { findExportJob, findExportJobByArchive, insertExportJob } from '../src/store/queries/exportJobs.js';
 import {
   abandonJob,
+  archivesOfUnfinishedJobs,
   claimJob,
   claimNextJob,
   completeJob,
@@ -341,6 +344,34 @@ forEachDatabase((kind) => {
           assert.equal(logged[0]!.at, kind === 'sqlite' ? 'start' : 'sweep');
         },
       );
+    });
+
+    describe('the sweeper and the archives of jobs that did not complete', () => {
+      it('removes an archive committed for a job that then FAILED or was cancelled, and marks it gone', async () => {
+        const [failing, cancelled] = await queue(2);
+        const committed = async (id: number, worker: string) => {
+          const name = `RSpace-unfinished-${id}.zip`;
+          assert.ok(await claimJob(db(), id, worker, iso(0)));
+          const draft = lab().server.archives.draft(id, name);
+          await pipeline(Readable.from([Buffer.from('a whole archive')]), draft.output);
+          assert.equal(await nameArchive(db(), id, worker, name), true);
+          await draft.commit();
+          return name;
+        };
+        const failedName = await committed(failing!.id, 'w1');
+        await failJob(db(), failing!.id, 'w1', 'its completion failed', iso(0));
+        const cancelledName = await committed(cancelled!.id, 'w2');
+        await abandonJob(db(), cancelled!.id, 'Cancelled by its owner', iso(0));
+        assert.deepEqual(sorted((await archivesOfUnfinishedJobs(db())).map((a) => a.id)), sorted([failing!.id, cancelled!.id]));
+
+        const { store, blobs, archives } = lab().server;
+        const sweeper = new Sweeper({ db: db(), dialect: store.dialect, blobs, archives, config: loadConfig({ ELNPORT_DATA_DIR: lab().dataDir }), log: pino({ level: 'silent' }) }, () => undefined);
+        await sweeper.sweep();
+        assert.equal(await archives.size(failedName), null, "the failed job's archive is gone");
+        assert.equal(await archives.size(cancelledName), null, "the cancelled job's archive is gone");
+        assert.deepEqual(await archivesOfUnfinishedJobs(db()), [], 'both are marked removed');
+        assert.equal((await row(failing!.id)).status, 'FAILED');
+      });
     });
 
     describe('expiredArchives and archiveState', () => {

@@ -1,7 +1,7 @@
 import { archiveState } from '../domain/exportJob.js';
 import { jobTimings } from '../domain/jobTimings.js';
 import { isoNow } from '../domain/time.js';
-import { expiredArchives, runningJobIds } from '../store/queries/jobLifecycle.js';
+import { archivesOfUnfinishedJobs, expiredArchives, runningJobIds } from '../store/queries/jobLifecycle.js';
 import { discardOrphanPlans } from '../store/queries/exportPlan.js';
 import { removeArchive } from './archiveRemoval.js';
 import type { JobParts } from './parts.js';
@@ -9,8 +9,8 @@ import { recoverOrphanedJobs } from './recovery.js';
 
 /**
  * Housekeeping on a timer: deletes archives past their expiry (the job stays COMPLETED with its
- * figures), removes drafts and export plans no running job owns, and queues again jobs whose
- * process died.
+ * figures), removes drafts and export plans no running job owns and the archives of jobs that
+ * ended without completing, and queues again jobs whose process died.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -73,6 +73,10 @@ export class Sweeper {
         if (running.has(draft.jobId)) continue;
         await archives.removeDraft(draft.file).catch((error: unknown) => this.parts.log.warn({ err: error, draft: draft.file }, 'could not remove a draft'));
       }
+    });
+    await this.step('unfinished', async () => {
+      // Removed whether or not they exist (removal of what is gone is no error), then marked.
+      for (const { id, name } of await archivesOfUnfinishedJobs(db)) await removeArchive(this.parts, name, id);
     });
     await this.step('plans', () => discardOrphanPlans(db));
     await this.step('recovery', async () => {

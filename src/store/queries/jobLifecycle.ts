@@ -221,6 +221,22 @@ export async function markArchiveDeleted(db: Db, id: number, now: string): Promi
   await db.updateTable('export_jobs').set({ archive_deleted: now }).where('id', '=', id).where('archive_deleted', 'is', null).execute();
 }
 
+/**
+ * Jobs that ended without completing (FAILED, ABANDONED) but name an archive not yet removed: the
+ * one their worker named before its commit (nameArchive), whose commit then went through though
+ * the job could not take it (its answer lost, or the job cancelled as its worker died).
+ */
+export async function archivesOfUnfinishedJobs(db: Db): Promise<{ id: number; name: string }[]> {
+  const rows = await db
+    .selectFrom('export_jobs')
+    .select(['id', 'archive_name'])
+    .where('status', 'in', ['FAILED', 'ABANDONED'])
+    .where('archive_name', 'is not', null)
+    .where('archive_deleted', 'is', null)
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.archive_name! }));
+}
+
 /** Ids of jobs being built right now, whose temporary files the sweeper must leave alone. */
 export async function runningJobIds(db: Db): Promise<number[]> {
   const rows = await db.selectFrom('export_jobs').select('id').where('status', '=', 'STARTED').execute();
