@@ -8,7 +8,7 @@ import { exportAndWait } from './support/archives.js';
 import { forEachDatabase, startLab, type Account, type Lab } from './support/lab.js';
 import { addWork } from './support/labWork.js';
 import { startProxy, type Proxy } from './support/proxy.js';
-import { fakeS3Bucket, fakeS3Credentials, startFakeS3, type FakeS3 } from './support/s3rver.js';
+import { credentialsEnv, fakeS3Bucket, startFakeS3, type FakeS3 } from './support/s3rver.js';
 import { tempDir } from './support/tempDirs.js';
 
 /**
@@ -24,7 +24,7 @@ forEachDatabase((kind) => {
     let job: any;
     let url: string;
     let name: string;
-    const credentials = { AWS_ACCESS_KEY_ID: fakeS3Credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fakeS3Credentials.secretAccessKey };
+    const credentials = credentialsEnv;
 
     before(async () => {
       s3 = await startFakeS3();
@@ -126,7 +126,7 @@ describe("elnport's own client, downloading through a redirect", () => {
   let s3: FakeS3;
   let bucketSide: Proxy;
   let lab: Lab;
-  const credentials = { AWS_ACCESS_KEY_ID: fakeS3Credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fakeS3Credentials.secretAccessKey };
+  const credentials = credentialsEnv;
 
   before(async () => {
     s3 = await startFakeS3();

@@ -146,7 +146,6 @@ export class PgBossDispatcher extends PooledDispatcher<Claimed> {
     await this.boss.send(exportQueue, { jobId } satisfies Entry, { db: onConnectionOf(db) });
   }
 
-
   /** The next entry whose job this worker could claim; entries whose job waits no more are done with. */
   private async fetchNext(): Promise<Claimed | undefined> {
     for (;;) {

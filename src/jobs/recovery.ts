@@ -14,7 +14,8 @@ const everyHeartbeat = '9999';
  *
  * With the embedded database this process is the only one using it, so at start every STARTED
  * job is an orphan, and while it runs none can be made. On PostgreSQL other processes share the
- * jobs, so only a job whose heartbeat has been silent for `jobTimings.staleAfterMs`, by the database's clock, is taken.
+ * jobs, so only a job whose heartbeat has been silent for `jobTimings.staleAfterMs`, by the
+ * database's clock, is taken.
  */
 export async function recoverOrphanedJobs(
   parts: Pick<JobParts, 'db' | 'dialect' | 'log' | 'archives'>,

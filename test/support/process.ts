@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { projectRoot } from './cliRun.js';
 import { labBlobsEnv, type Lab } from './lab.js';
 import type { Call } from './http.js';
 
@@ -13,7 +12,6 @@ import type { Call } from './http.js';
  * test left running.
  */
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const running = new Set<ChildProcess>();
 
 /** A port nobody listens on right now: the kernel picks one, and we let it go again. */

@@ -27,7 +27,7 @@ export interface FakeS3 {
 export const fakeS3Credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 export const fakeS3Bucket = 'bucket';
 /** The same credentials where the AWS SDK's default chain looks for them. */
-const credentialsEnv = { AWS_ACCESS_KEY_ID: fakeS3Credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fakeS3Credentials.secretAccessKey };
+export const credentialsEnv = { AWS_ACCESS_KEY_ID: fakeS3Credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fakeS3Credentials.secretAccessKey };
 
 /** An S3-compatible server in this process, on a free port, keeping its objects in a temp directory. */
 export async function startFakeS3(): Promise<FakeS3> {
