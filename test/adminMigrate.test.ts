@@ -233,6 +233,8 @@ describe('elnport admin migrate: an embedded install moved to PostgreSQL and S3'
       assert.match(outcome.stdout, new RegExp(`${key}: its row records \\d+ bytes, sha256 [0-9a-f]{64}, the source store held`));
       assert.deepEqual(summaryRow(outcome.stdout, 'attachments').slice(2, 4), ['1', '1'], 'the other one verified and copied');
       assert.ok(!(await objects('blobs/', 'damaged/')).includes(`damaged/blobs/${key}`), 'the damaged bytes are not left in the bucket');
+      // A row must not reach the target before its blob: with one blob failed, none is copied.
+      assert.deepEqual(await pgQuery(fresh.url, 'select count(*)::int as n from media'), [{ n: 0 }]);
     } finally {
       await fresh.drop();
     }

@@ -15,7 +15,7 @@ import {
   openSourceDatabase,
   type TableCopy,
 } from '../store/copyDatabase.js';
-import { openStore, type Db, type Store } from '../store/db.js';
+import { openStore, sqliteFile, type Db, type Store } from '../store/db.js';
 import { attachmentBlobsAfter, keptArchivesAfter, type NamedBlob } from '../store/queries/storedBlobs.js';
 import { CommandFailure, exitCodes } from './clientCommand.js';
 
@@ -88,7 +88,7 @@ interface Summary {
 }
 
 function tableReport(config: Config, options: MigrateOptions, tables: Summary['tables']): string[] {
-  const sqlite = path.join(config.dataDir, 'elnport.sqlite');
+  const sqlite = sqliteFile(config.dataDir);
   if (!tables) return [`Tables: not copied (no --to-database-url); the SQLite database ${sqlite} stays as it is.`];
   const equal = (t: { source: number; target: number }) => (t.source === t.target ? 'yes' : 'NO');
   const total = (key: 'source' | 'target' | 'copied') => tables.reduce((sum, t) => sum + t[key], 0);
