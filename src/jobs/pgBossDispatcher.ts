@@ -41,6 +41,18 @@ const claimRetries = 3;
 const sweepExpirySeconds = 30;
 const maintenanceIntervalSeconds = 30;
 
+/** Runs `work` again, a few times and a moment later, while PostgreSQL fails it as a deadlock's victim. */
+async function onDeadlockAgain(work: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+    }
+  }
+}
+
 interface Entry {
   jobId: number;
 }
@@ -114,6 +126,21 @@ export class PgBossDispatcher extends PooledDispatcher<Claimed> {
   async start(): Promise<void> {
     await this.boss.start();
     this.started = true;
+    await onDeadlockAgain(() => this.setUpQueues());
+    if (!this.works) return;
+    await this.boss.work(sweepQueue, { pollingIntervalSeconds: 0.5 }, () => this.sweepPass());
+    // A pass now, unless one is already queued (the stately queue then drops this one), as it is
+    // on every start but a cluster's first: that one is due within a period anyway.
+    await this.boss.send(sweepQueue, {});
+    this.pool.start();
+  }
+
+  /**
+   * The queues and the sweeper's schedule, made if missing. Processes starting together on a new
+   * database make them at once, and pg-boss's create_queue (a partition attached to its job table)
+   * can deadlock with another's: PostgreSQL then fails one of them, which simply tries again.
+   */
+  private async setUpQueues(): Promise<void> {
     await this.boss.createQueue(exportQueue, {
       name: exportQueue,
       retryLimit: claimRetries,
@@ -126,11 +153,6 @@ export class PgBossDispatcher extends PooledDispatcher<Claimed> {
     // pg-boss's cron fires at most once a minute: it only restarts the chain each pass continues
     // (sweepPass queues the next one a sweep period later), should the chain ever break.
     await this.boss.schedule(sweepQueue, '* * * * *');
-    await this.boss.work(sweepQueue, { pollingIntervalSeconds: 0.5 }, () => this.sweepPass());
-    // A pass now, unless one is already queued (the stately queue then drops this one), as it is
-    // on every start but a cluster's first: that one is due within a period anyway.
-    await this.boss.send(sweepQueue, {});
-    this.pool.start();
   }
 
   async stop(): Promise<void> {
