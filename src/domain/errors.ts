@@ -120,6 +120,14 @@ export function illegalArgument(message: string): ElnportError {
   return new ElnportError(422, 42201, message);
 }
 
+/**
+ * An archive given to import that cannot be read, or not safely (a name leaving its folder, a
+ * symlink, a bomb, metadata that is not what its format requires): nothing of it is written.
+ */
+export function archiveRefused(message: string): ElnportError {
+  return new ElnportError(422, 42201, message);
+}
+
 /** Every 429 says when to come back (RFC 6585 §4), whatever refused it. */
 export function tooManyRequests(message: string, retryAfterSeconds: number): ElnportError {
   return new ElnportError(429, 42901, message, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
