@@ -20,6 +20,7 @@ const manifest: ExportManifest = {
   sourceUrl,
   archiveId: '0b6c1a52-4f0e-4c55-9d1e-2f8a0c3b7e11',
   exportDate: '2026-11-26',
+  exportedAt: '2026-11-26T14:05:09.000Z',
   scope: 'USER',
   counts: { documents: 5, folders: 2, files: 2, skipped: 1 },
   includeRevisionHistory: true,

@@ -15,6 +15,7 @@ const manifest: ExportManifest = {
   sourceUrl: 'http://localhost',
   archiveId: 'test',
   exportDate: '2026-12-03',
+  exportedAt: '2026-12-03T10:00:00.000Z',
   scope: 'USER',
   counts: { documents: 0, folders: 0, files: 0, skipped: 0 },
   includeRevisionHistory: false,

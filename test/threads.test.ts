@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import zlib from 'node:zlib';
@@ -58,7 +59,7 @@ describe('the worker pool', () => {
 const at = '2026-11-20T09:30:00.000Z';
 const manifest: ExportManifest = {
   exportedBy: 'Alice Smith', appVersion: '0.1.0', sourceUrl: 'https://eln.example.org', archiveId: '0b6c1a52-4f0e-4c55-9d1e-2f8a0c3b7e11',
-  exportDate: '2026-11-26', scope: 'USER', counts: { documents: 60, folders: 1, files: 0, skipped: 0 },
+  exportDate: '2026-11-26', exportedAt: '2026-11-26T09:30:00.000Z', scope: 'USER', counts: { documents: 60, folders: 1, files: 0, skipped: 0 },
   includeRevisionHistory: true, maxLinkLevel: 1, modifiedSince: null,
 };
 
@@ -90,21 +91,34 @@ const batch: DocumentToRender[] = [
 describe('rendering documents on a thread', () => {
   after(closeThreads);
 
-  for (const format of ['html', 'xml'] as ExportFormat[]) {
+  for (const format of ['html', 'xml', 'eln'] as ExportFormat[]) {
     it(`gives ${format} entries that inflate to exactly what documentEntries() renders, with their CRCs, as rendered inline`, async () => {
-      const onThread = await runOnThread('renderDocuments', { format, items: batch, manifest });
+      const { entries: onThread, crates } = await runOnThread('renderDocuments', { format, items: batch, manifest });
       const rendered = batch.flatMap((item) => documentEntries(format, item, manifest));
       assert.equal(onThread.length, rendered.length);
-      assert.equal(onThread.length, batch.length * (format === 'html' ? 1 : 2));
+      assert.equal(onThread.length, batch.length * { html: 1, xml: 2, eln: 3 }[format]);
       for (const [i, entry] of onThread.entries()) {
         const expected = Buffer.from(rendered[i]!.data);
         assert.equal(entry.path, rendered[i]!.path);
         assert.equal(entry.compressed, true);
         assert.deepEqual(zlib.inflateRawSync(entry.data), expected, entry.path);
         assert.deepEqual([entry.size, entry.crc32], [expected.length, zlib.crc32(expected)], entry.path);
+        // A .eln archive's metadata names each page's sha256, taken on the thread from the same bytes.
+        assert.equal(entry.sha256, format === 'eln' ? createHash('sha256').update(expected).digest('hex') : undefined, entry.path);
+      }
+      assert.equal(crates.length, batch.length);
+      for (const [i, crate] of crates.entries()) {
+        if (format !== 'eln') {
+          assert.equal(crate, '');
+          continue;
+        }
+        const [dataset] = JSON.parse(`[${crate}]`);
+        assert.equal(dataset['@id'], `${batch[i]!.doc.folder}/`);
       }
       // The same bytes as inline, so a parallel build and a sequential one make the same archive.
-      assert.deepEqual(renderDocuments({ format, items: batch, manifest }).map((entry) => Buffer.from(entry.data)), onThread.map((entry) => Buffer.from(entry.data)));
+      const inline = renderDocuments({ format, items: batch, manifest });
+      assert.deepEqual(inline.entries.map((entry) => Buffer.from(entry.data)), onThread.map((entry) => Buffer.from(entry.data)));
+      assert.deepEqual(inline.crates, crates);
       // Handed over as one buffer holding exactly the batch's bytes, not one per entry nor zlib's spare room.
       const buffers = new Set(onThread.map((entry) => entry.data.buffer));
       assert.equal(buffers.size, 1);
@@ -113,7 +127,7 @@ describe('rendering documents on a thread', () => {
   }
 
   it('gives nothing for an empty batch', async () => {
-    assert.deepEqual(await runOnThread('renderDocuments', { format: 'xml', items: [], manifest }), []);
+    assert.deepEqual(await runOnThread('renderDocuments', { format: 'xml', items: [], manifest }), { entries: [], crates: [] });
   });
 });
 

@@ -126,7 +126,7 @@ async function backup(o: BackupOptions, log: (line: string) => void): Promise<Ou
 
   const incremental = modifiedSince !== null;
   const listed = new Set(index.backups.map((b) => b.file));
-  const file = archiveName(o.scope, startedAt, incremental, (n) => listed.has(n) || fs.existsSync(path.join(dir, n)));
+  const file = archiveName(o.scope, o.format, startedAt, incremental, (n) => listed.has(n) || fs.existsSync(path.join(dir, n)));
   const archive = path.join(dir, file);
   log(`downloading ${file}`);
   // The client verified size and CRC32 (and sha256) as the bytes passed, before the rename.
@@ -183,7 +183,7 @@ export function registerBackup(program: Command): void {
   usageConventions(program.command('backup'))
     .description('make one verified backup archive in a directory and record it in the directory\'s index (for cron or a systemd timer)')
     .requiredOption('--dest <dir>', 'directory for the archives and their index, elnport-backups.json')
-    .addOption(new Option('--format <format>', 'archive format').choices(['xml', 'html']).default('xml'))
+    .addOption(new Option('--format <format>', 'archive format').choices(['xml', 'html', 'eln']).default('xml'))
     .addOption(new Option('--scope <scope>', 'whose work').choices(['user', 'group']).default('user'))
     .option('--id <n>', 'user or group id (default: your own work, or your lab group)', wholeNumber(1))
     .option('--keep <n>', 'afterwards keep only the newest N archives listed in the index', wholeNumber(1))

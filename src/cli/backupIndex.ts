@@ -5,7 +5,8 @@
 
 export const indexFileName = 'elnport-backups.json';
 
-export type BackupFormat = 'html' | 'xml';
+export type BackupFormat = 'html' | 'xml' | 'eln';
+const backupFormats: readonly BackupFormat[] = ['html', 'xml', 'eln'];
 export type BackupScope = 'user' | 'group';
 
 /** What was backed up, from where and as whom: an incremental backup builds only on the same kind. */
@@ -49,7 +50,7 @@ export function emptyIndex(): BackupIndex {
  * Only names of this shape are ever removed by `--keep`, so an edited index cannot make the
  * command delete a file outside the directory or one it did not write.
  */
-const archiveNamePattern = /^elnport-(user|group)-\d{4}-\d\d-\d\d-\d{6}(-\d+)?(-incremental)?\.zip$/;
+const archiveNamePattern = /^elnport-(user|group)-\d{4}-\d\d-\d\d-\d{6}(-\d+)?(-incremental)?\.(zip|eln)$/;
 
 export function isArchiveName(name: string): boolean {
   return archiveNamePattern.test(name);
@@ -88,7 +89,7 @@ function entryOf(raw: unknown, n: number): BackupEntry {
     server: text('server'),
     userId: whole('userId'),
     username: text('username'),
-    format: oneOf('format', ['html', 'xml'] as const),
+    format: oneOf('format', backupFormats),
     scope: oneOf('scope', ['user', 'group'] as const),
     id: e.id === null ? null : whole('id'),
     startedAt: text('startedAt', isoPattern),
@@ -148,14 +149,14 @@ export function incrementalBase(index: BackupIndex, kind: BackupKind, present: (
   return candidates.at(-1) ?? null;
 }
 
-/** `elnport-<scope>-<yyyy-MM-dd-HHmmss>[-<n>][-incremental].zip`, in UTC, not yet `taken`. */
-export function archiveName(scope: BackupScope, startedAt: Date, incremental: boolean, taken: (name: string) => boolean): string {
+/** `elnport-<scope>-<yyyy-MM-dd-HHmmss>[-<n>][-incremental].zip` (`.eln` for that format), in UTC, not yet `taken`. */
+export function archiveName(scope: BackupScope, format: BackupFormat, startedAt: Date, incremental: boolean, taken: (name: string) => boolean): string {
   const iso = startedAt.toISOString();
   const stamp = `${iso.slice(0, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
-  const suffix = incremental ? '-incremental' : '';
-  let name = `elnport-${scope}-${stamp}${suffix}.zip`;
+  const suffix = `${incremental ? '-incremental' : ''}.${format === 'eln' ? 'eln' : 'zip'}`;
+  let name = `elnport-${scope}-${stamp}${suffix}`;
   // Two runs within one second get distinct names rather than one overwriting the other.
-  for (let n = 2; taken(name); n++) name = `elnport-${scope}-${stamp}-${n}${suffix}.zip`;
+  for (let n = 2; taken(name); n++) name = `elnport-${scope}-${stamp}-${n}${suffix}`;
   return name;
 }
 

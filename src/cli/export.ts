@@ -152,7 +152,7 @@ async function interrupted(options: ExportOptions, job: Job | null): Promise<Com
 export function registerExport(program: Command): void {
   usageConventions(program.command('export'))
     .description('export work from an elnport or RSpace server to a verified archive')
-    .addOption(new Option('--format <format>', 'archive format').choices(['html', 'xml']).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'archive format').choices(['html', 'xml', 'eln']).makeOptionMandatory())
     .addOption(new Option('--scope <scope>', "whose work: a user's, a group's, or chosen records").choices(['user', 'group', 'selection']).makeOptionMandatory())
     .option('--id <n>', 'the user (scope user) or group (scope group); default: your own', wholeNumber(1))
     .option('--select <ids>', 'record ids for scope selection, e.g. 12,34 or SD12,FL34', recordIds)

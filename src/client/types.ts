@@ -8,7 +8,7 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-export type ExportFormat = 'html' | 'xml';
+export type ExportFormat = 'html' | 'xml' | 'eln';
 export type ExportScope = 'user' | 'group' | 'selection';
 
 export interface ExportParams {

@@ -102,5 +102,6 @@ export const archiveNamePattern = /^[\w-]+\.(zip|eln)$/;
 export function archiveName(at: Date, format: string, scopeLabel: string, random: string): string {
   const stamp = at.toISOString().slice(0, 16).replace(/[T:]/g, '-');
   const label = scopeLabel.replace(/[^A-Za-z0-9-]/g, '').slice(0, 50) || 'export';
-  return `RSpace-${stamp}-${format}-${label}-${random}.zip`;
+  // The consortium's files end in .eln (IANA: application/vnd.eln+zip); RSpace names its own so too.
+  return `RSpace-${stamp}-${format}-${label}-${random}.${format === 'eln' ? 'eln' : 'zip'}`;
 }

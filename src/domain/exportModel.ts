@@ -4,8 +4,14 @@
  * Every path here is relative to the archive's single top folder and uses `/`.
  */
 
-export type ExportFormat = 'html' | 'xml';
-export const exportFormats: readonly ExportFormat[] = ['html', 'xml'];
+/** `eln`: the ELN Consortium's RO-Crate, holding both the HTML archive's pages and the XML archive's files (issue 11). */
+export type ExportFormat = 'html' | 'xml' | 'eln';
+export const exportFormats: readonly ExportFormat[] = ['html', 'xml', 'eln'];
+
+/** The page a link between documents leads to: a `.eln` archive has both, and links lead to the one a person reads. */
+export function linkedPageExtension(format: ExportFormat): 'html' | 'xml' {
+  return format === 'xml' ? 'xml' : 'html';
+}
 
 export type ExportScope = 'user' | 'group' | 'selection';
 export const exportScopes: readonly ExportScope[] = ['user', 'group', 'selection'];
@@ -26,6 +32,8 @@ export interface ExportManifest {
   archiveId: string;
   /** yyyy-MM-dd */
   exportDate: string;
+  /** The instant, ISO 8601 in UTC: the RO-Crate's dates are date-times. */
+  exportedAt: string;
   scope: 'USER' | 'GROUP' | 'SELECTION';
   counts: ExportCounts;
   includeRevisionHistory: boolean;

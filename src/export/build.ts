@@ -16,14 +16,14 @@ import { maxThreads, runOnThread, worthAThread } from '../threads/pool.js';
 import type { ExportPlan } from './archiveContents.js';
 import type { Entry } from './documentEntries.js';
 import { worthCompressing } from './compression.js';
-import { formats } from './formats.js';
+import { StoredEntities } from './eln/storedEntities.js';
+import { formats, type ListingEntry } from './formats.js';
 import { DocumentLoader, exportFile, extensionOf, type LoadedDocument } from './load.js';
 import { manifestText } from './manifest.js';
 import { inOrder } from './ordered.js';
 import { discardPlan, planExport } from './plan.js';
 import { PlanReader } from './planReader.js';
-import { loadAndRender, renderDocuments, toRender, type LoadAndRender, type RenderedDocument } from './toRender.js';
-import type { PreparedEntry } from './zip/prepared.js';
+import { loadAndRender, renderDocuments, toRender, type LoadAndRender, type RenderedBatch, type RenderedDocument } from './toRender.js';
 import { ZipWriter } from './zip/zipWriter.js';
 
 export interface BuildContext {
@@ -139,14 +139,14 @@ async function* renderBatches(documents: AsyncIterable<LoadedDocument>): AsyncGe
 }
 
 /** A batch's rendered entries, which come in the batch's order, cut into each document's own. */
-function byDocument(batch: LoadedDocument[], rendered: PreparedEntry[]): RenderedDocument[] {
+function byDocument(batch: LoadedDocument[], { entries: rendered, crates }: RenderedBatch): RenderedDocument[] {
   let at = 0;
-  return batch.map(({ document, copies }) => {
+  return batch.map(({ document, copies }, i) => {
     let end = at;
     while (end < rendered.length && rendered[end]!.path.startsWith(`${document.folder}/`)) end++;
     const entries = rendered.slice(at, end);
     at = end;
-    return { id: document.id, current: document.revisionOf === null, entries, copies };
+    return { id: document.id, current: document.revisionOf === null, entries, crate: crates[i]!, copies };
   });
 }
 
@@ -156,6 +156,8 @@ class ArchiveBuilder {
   private readonly top: string;
   private readonly format: (typeof formats)[ExportFormat];
   private readonly slices = new Slices();
+  /** Set for a format whose closing entries describe the documents as they were written (`.eln`). */
+  private readonly entities: StoredEntities | undefined;
 
   constructor(
     private readonly ctx: BuildContext,
@@ -169,8 +171,9 @@ class ArchiveBuilder {
     private readonly options: Required<Pick<BuildOptions, 'parallel' | 'window'>>,
     private readonly onProgress: ProgressListener,
   ) {
-    this.top = name.replace(/\.zip$/, '');
+    this.top = name.replace(/\.(zip|eln)$/, '');
     this.format = formats[formatName];
+    this.entities = this.format.closing ? new StoredEntities(ctx.db, plan.jobId) : undefined;
     const { documents, folders, files } = plan.counts;
     this.total = (documents + folders + files + 1) * recordWeight + plan.fileBytes;
   }
@@ -229,16 +232,28 @@ class ArchiveBuilder {
       await documents.return(undefined).catch(() => undefined);
     }
     await this.writeFiles();
+    await this.writeClosing();
   }
 
   /** The format's listings (ArchiveFormat.listings), read from the plan. */
   private async writeListings(): Promise<void> {
-    for await (const { path, data } of this.format.listings(this.reader)) {
+    await this.writeListed(this.format.listings(this.reader));
+    this.advance(this.plan.counts.folders * recordWeight);
+  }
+
+  /** The format's closing entries (ArchiveFormat.closing), once the documents' entities are all stored. */
+  private async writeClosing(): Promise<void> {
+    if (!this.format.closing) return;
+    await this.entities?.finish();
+    await this.writeListed(this.format.closing(this.reader));
+  }
+
+  private async writeListed(listed: AsyncIterable<ListingEntry>): Promise<void> {
+    for await (const { path, data } of listed) {
       if (typeof data === 'string') await this.zip.addBuffer(`${this.top}/${path}`, data);
       else await this.zip.addStream(`${this.top}/${path}`, Readable.from(this.paced(data)));
       await this.slices.pause();
     }
-    this.advance(this.plan.counts.folders * recordWeight);
   }
 
   /** A page's pieces as they come: its reads answer within the turn on SQLite, and a long page would hold it. */
@@ -285,12 +300,14 @@ class ArchiveBuilder {
   /** Written in the plan's order, each document's copied files after its pages. */
   private async writeDocuments(first: Promise<IteratorResult<RenderedDocument[]>>, rest: AsyncGenerator<RenderedDocument[]>): Promise<void> {
     for (let next = await first; !next.done; next = await rest.next()) {
-      for (const { id, current, entries, copies } of next.value) {
+      for (const { id, current, entries, crate, copies } of next.value) {
         for (const entry of entries) await this.zip.addPrepared(`${this.top}/${entry.path}`, entry);
         for (const copy of copies) await this.writeBlob(copy.path, copy.file, `shown in document SD${id}`);
+        this.entities?.add(id, crate);
         if (current) this.advance(recordWeight);
         await this.slices.pause();
       }
+      await this.entities?.save();
     }
   }
 
@@ -316,6 +333,7 @@ function manifestOf(ctx: BuildContext, viewer: Viewer, request: ExportRequest, p
     sourceUrl: ctx.sourceUrl,
     archiveId: randomUUID(),
     exportDate: now.toISOString().slice(0, 10),
+    exportedAt: now.toISOString(),
     scope: plan.manifestScope,
     counts: plan.counts,
     includeRevisionHistory: request.includeRevisionHistory,

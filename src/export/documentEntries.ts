@@ -21,9 +21,18 @@ export interface DocumentToRender {
  * runs on a worker thread (export/toRender.ts), so everything it needs arrives as cloneable data.
  */
 export function documentEntries(format: ExportFormat, { doc, parentPagePath }: DocumentToRender, manifest: ExportManifest): Entry[] {
-  if (format === 'html') return [{ path: `${doc.folder}/${doc.folder}.html`, data: documentPage(doc, manifest, parentPagePath) }];
-  return [
+  const page = (): Entry => ({ path: `${doc.folder}/${doc.folder}.html`, data: documentPage(doc, manifest, parentPagePath) });
+  const xml = (): Entry[] => [
     { path: `${doc.folder}/${doc.folder}.xml`, data: documentXml(doc, manifest.sourceUrl) },
     { path: `${doc.folder}/${doc.folder}_form.xml`, data: formXml(doc) },
   ];
+  switch (format) {
+    case 'html':
+      return [page()];
+    case 'xml':
+      return xml();
+    case 'eln':
+      // The page for people, the XML for an importer that knows RSpace's archives (issue 11, item 3).
+      return [page(), ...xml()];
+  }
 }

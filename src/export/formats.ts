@@ -1,6 +1,7 @@
 import type { ExportFile, ExportFormat, ExportManifest } from '../domain/exportModel.js';
 import type { ArchiveContents } from './archiveContents.js';
 import type { Entry } from './documentEntries.js';
+import { crateMetadata, type CrateContents } from './eln/crateMetadata.js';
 import { azIndexPage, folderPage, indexPage, mediaPage, resources } from './html/index.js';
 import {
   documentSchemaXsd,
@@ -35,6 +36,8 @@ export interface ArchiveFormat {
    * entry, which may go on reading the same contents.
    */
   listings(contents: ArchiveContents): AsyncIterable<ListingEntry>;
+  /** Written last, after every document and file: what describes them all as they were written (`.eln`: the RO-Crate metadata). */
+  closing?(contents: CrateContents): AsyncIterable<ListingEntry>;
 }
 
 /**
@@ -90,4 +93,22 @@ const xml: ArchiveFormat = {
   },
 };
 
-export const formats: Record<ExportFormat, ArchiveFormat> = { html, xml };
+/**
+ * The HTML archive and the XML archive in one, described by an RO-Crate: people read its pages,
+ * RSpace-aware importers its XML, and every ELN that reads the consortium's format its metadata.
+ */
+const eln: ArchiveFormat = {
+  opening: (manifest) => [...html.opening(manifest), ...xml.opening(manifest)],
+  media: (file, manifest) => [...html.media(file, manifest), ...xml.media(file, manifest)],
+  async *listings(contents) {
+    yield* html.listings(contents);
+    // The consortium asks for a readable page at the crate's root: the index is one.
+    yield { path: 'ro-crate-preview.html', data: inPieces(indexPage(contents)) };
+    yield* xml.listings(contents);
+  },
+  async *closing(contents) {
+    yield { path: 'ro-crate-metadata.json', data: inPieces(crateMetadata(contents)) };
+  },
+};
+
+export const formats: Record<ExportFormat, ArchiveFormat> = { html, xml, eln };

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
 import { documentFolder, entryFileName, mediaFolder, pathHref } from '../domain/archiveNames.js';
-import type { ExportDocument, ExportField, ExportFieldFile, ExportFieldLink, ExportFile, ExportFormat } from '../domain/exportModel.js';
+import { linkedPageExtension, type ExportDocument, type ExportField, type ExportFieldFile, type ExportFieldLink, type ExportFile, type ExportFormat } from '../domain/exportModel.js';
 import type { Field, Form, MediaFile, RecordRow, User } from '../domain/model.js';
 import { contentLengths, fieldsOfDocuments, keptVersionFields, keptVersions } from '../store/queries/fields.js';
 import { findForm } from '../store/queries/forms.js';
@@ -43,7 +43,8 @@ export function foldName(name: string): string {
 
 /** The names a document's folder holds before any file is copied into it: its pages. */
 export function pageNames(folder: string, format: ExportFormat): string[] {
-  return [`${folder}.${format}`, `${folder}_form.xml`];
+  const pages = format === 'eln' ? [`${folder}.html`, `${folder}.xml`] : [`${folder}.${format}`];
+  return [...pages, `${folder}_form.xml`];
 }
 
 /**
@@ -70,7 +71,7 @@ export function documentLink(
   const { targetId: id } = link;
   if (link.live && target?.kind === 'DOCUMENT') {
     const folder = documentFolder(target.name, id);
-    return { id, name: link.name, href: `../${folder}/${folder}.${format}`, inArchive: true };
+    return { id, name: link.name, href: `../${folder}/${folder}.${linkedPageExtension(format)}`, inArchive: true };
   }
   return { id, name: link.name, href: `${sourceUrl}/globalId/SD${id}`, inArchive: false };
 }

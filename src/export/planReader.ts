@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
 import { documentFolder, folderPage } from '../domain/archiveNames.js';
 import type { ExportFile, ExportFolder, ExportManifest, ExportUser } from '../domain/exportModel.js';
-import type { RecordKind } from '../domain/model.js';
+import type { RecordKind, User } from '../domain/model.js';
+import { crateEntityPages, planOwnerIds } from '../store/queries/crateEntities.js';
 import { findMediaFiles } from '../store/queries/media.js';
 import { findUsersByIds } from '../store/queries/users.js';
 import {
@@ -16,7 +17,8 @@ import {
   type PlanRow,
   type PlanSelection,
 } from '../store/queries/exportPlan.js';
-import type { ArchiveContents, ExportPlan, IndexedItem, ListedDocument, PlanLookup, PlannedRecord } from './archiveContents.js';
+import type { ExportPlan, IndexedItem, ListedDocument, PlanLookup, PlannedRecord } from './archiveContents.js';
+import type { CrateContents } from './eln/crateMetadata.js';
 import { exportFile } from './load.js';
 
 /** Rows read at a time by the listing pages' iterators. */
@@ -51,6 +53,10 @@ function listedDocument(row: PlanRow): ListedDocument {
   return { id: row.id, name: row.name, folder: documentFolder(row.name, row.id), modified: row.modified };
 }
 
+function exportUser({ id, username, email, firstName, lastName, role, affiliation }: User): ExportUser {
+  return { id, username, email, firstName, lastName, role, affiliation };
+}
+
 /** Iterable as often as asked, each time reading afresh. */
 function iterable<T>(items: () => AsyncGenerator<T>): AsyncIterable<T> {
   return { [Symbol.asyncIterator]: items };
@@ -60,7 +66,7 @@ function iterable<T>(items: () => AsyncGenerator<T>): AsyncIterable<T> {
  * One job's plan as the builder and the listing pages read it: looked up by id, or walked a page
  * at a time by keyset (id order, or A–Z order), so nothing of it is held whole.
  */
-export class PlanReader implements PlanLookup, ArchiveContents {
+export class PlanReader implements PlanLookup, CrateContents {
   readonly users: ExportUser[];
 
   constructor(
@@ -68,15 +74,7 @@ export class PlanReader implements PlanLookup, ArchiveContents {
     private readonly plan: ExportPlan,
     readonly manifest: ExportManifest,
   ) {
-    this.users = plan.users.map(({ id, username, email, firstName, lastName, role, affiliation }) => ({
-      id,
-      username,
-      email,
-      firstName,
-      lastName,
-      role,
-      affiliation,
-    }));
+    this.users = plan.users.map(exportUser);
   }
 
   async lookup(ids: readonly number[]): Promise<Map<number, PlannedRecord>> {
@@ -120,12 +118,28 @@ export class PlanReader implements PlanLookup, ArchiveContents {
     for await (const page of this.pages({ kinds: ['DOCUMENT'], parent }, readPage)) yield* page.map(listedDocument);
   }
 
-  private async *filesWhere(parent: number | null): AsyncGenerator<ExportFile> {
+  private async *filesWhere(parent?: number | null): AsyncGenerator<ExportFile> {
     for await (const page of this.pages({ kinds: ['MEDIA'], ownFolder: true, parent }, readPage)) yield* await this.toFiles(page);
   }
 
   folders(): AsyncIterable<ExportFolder> {
     return iterable(() => this.foldersWhere());
+  }
+
+  files(): AsyncIterable<ExportFile> {
+    return iterable(() => this.filesWhere());
+  }
+
+  async owners(): Promise<ExportUser[]> {
+    return (await findUsersByIds(this.db, await planOwnerIds(this.db, this.plan.jobId))).map(exportUser);
+  }
+
+  private async *storedEntities(): AsyncGenerator<string> {
+    for await (const page of crateEntityPages(this.db, this.plan.jobId, readPage)) yield* page;
+  }
+
+  documentEntities(): AsyncIterable<string> {
+    return iterable(() => this.storedEntities());
   }
 
   async folder(id: number): Promise<ExportFolder | undefined> {

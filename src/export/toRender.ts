@@ -12,6 +12,7 @@ import { openSqliteReader } from '../store/db.js';
 import type { DB } from '../store/schema.js';
 import type { ExportPlan } from './archiveContents.js';
 import { documentEntries, type DocumentToRender } from './documentEntries.js';
+import { documentEntities } from './eln/crateEntities.js';
 import { DocumentLoader } from './load.js';
 import { PlanReader } from './planReader.js';
 import { prepareEntry, type PreparedEntry } from './zip/prepared.js';
@@ -27,13 +28,25 @@ export function toRender(document: ExportDocument): DocumentToRender {
  * spends most of its time on, so it runs on a thread while the main thread writes the batch
  * before it. Called inline too, for a sequential build; the entries are the same either way.
  */
-export function renderDocuments({ format, items, manifest }: { format: ExportFormat; items: DocumentToRender[]; manifest: ExportManifest }): PreparedEntry[] {
-  const { packed, buffer } = packTogether(items.flatMap((item) => prepared(format, item, manifest)));
-  return handedOver(packed, buffer);
+export function renderDocuments({ format, items, manifest }: { format: ExportFormat; items: DocumentToRender[]; manifest: ExportManifest }): RenderedBatch {
+  const each = items.map((item) => prepared(format, item, manifest));
+  const { packed, buffer } = packTogether(each.flatMap((r) => r.entries));
+  return handedOver({ entries: packed, crates: each.map((r) => r.crate) }, buffer);
 }
 
-function prepared(format: ExportFormat, item: DocumentToRender, manifest: ExportManifest): PreparedEntry[] {
-  return documentEntries(format, item, manifest).map(({ path, data }) => prepareEntry(path, data, true));
+/** A batch's entries in the batch's order, and each document's RO-Crate entities ('' unless `.eln`). */
+export interface RenderedBatch {
+  entries: PreparedEntry[];
+  crates: string[];
+}
+
+/** A document's entries, and for a `.eln` archive its entities, which name each page's size and sha256. */
+function prepared(format: ExportFormat, item: DocumentToRender, manifest: ExportManifest): { entries: PreparedEntry[]; crate: string } {
+  const eln = format === 'eln';
+  const entries = documentEntries(format, item, manifest).map(({ path, data }) => prepareEntry(path, data, true, eln));
+  if (!eln) return { entries, crate: '' };
+  const pages = entries.map(({ path, size, sha256 }) => ({ path, size, sha256: sha256! }));
+  return { entries, crate: documentEntities(item.doc, pages, manifest).map((entity) => JSON.stringify(entity)).join(',\n') };
 }
 
 /** Handed over, not copied, from a thread: the whole batch's bytes are one buffer, so one transfer moves them all. */
@@ -48,6 +61,8 @@ export interface RenderedDocument {
   /** False for a kept version, which progress does not count as a document. */
   current: boolean;
   entries: PreparedEntry[];
+  /** Its RO-Crate entities in a `.eln` archive (JSON objects joined by commas), else ''. */
+  crate: string;
   /** Blobs to write after the pages, in this order: path in the archive, and the file. */
   copies: { path: string; file: MediaFile }[];
 }
@@ -73,8 +88,8 @@ export async function loadAndRender(db: Kysely<DB>, { plan, manifest, format, wi
   const entries: PreparedEntry[] = [];
   for await (const { document, copies } of loader.load(ids)) {
     const own = prepared(format, toRender(document), manifest);
-    entries.push(...own);
-    documents.push({ id: document.id, current: document.revisionOf === null, count: own.length, copies });
+    entries.push(...own.entries);
+    documents.push({ id: document.id, current: document.revisionOf === null, count: own.entries.length, crate: own.crate, copies });
   }
   const { packed, buffer } = packTogether(entries);
   let at = 0;

@@ -6,6 +6,7 @@ import * as fieldText from './migrations/2026-11-26-03-field-text.js';
 import * as sanitiserVersion from './migrations/2026-12-02-01-sanitiser-version.js';
 import * as exportPlan from './migrations/2026-12-03-01-export-plan.js';
 import * as rateLimits from './migrations/2026-12-07-01-rate-limits.js';
+import * as crateEntities from './migrations/2026-12-08-01-crate-entities.js';
 
 /** Every migration, in order. A name, once released, never changes. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-01-sanitiser-version': sanitiserVersion,
   '2026-12-03-01-export-plan': exportPlan,
   '2026-12-07-01-rate-limits': rateLimits,
+  '2026-12-08-01-crate-entities': crateEntities,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -146,6 +146,8 @@ export interface ExportPlanTable {
   /** azSortKey(name) of src/domain/azOrder.ts, compared by code point. */
   sort_key: string;
   walk: ColumnType<number, number | undefined, number>;
+  /** A `.eln` export's RO-Crate entities of the document: JSON objects joined by commas, set as it is rendered. */
+  crate_json: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**

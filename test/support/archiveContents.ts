@@ -75,6 +75,7 @@ export const sampleManifest: ExportManifest = {
   sourceUrl: 'https://eln.example.org',
   archiveId: '0b6c1a52-4f0e-4c55-9d1e-2f8a0c3b7e11',
   exportDate: '2026-11-26',
+  exportedAt: '2026-11-26T09:30:00.000Z',
   scope: 'GROUP',
   counts: { documents: 9, folders: 5, files: 2, skipped: 3 },
   includeRevisionHistory: false,

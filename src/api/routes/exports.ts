@@ -122,6 +122,8 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     );
   }
 
+  const elnMediaType = 'application/vnd.eln+zip';
+
   const download = async (request: FastifyRequest, asked: string) => {
     const user = userOf(request);
     const name = asked.includes('.') ? asked : `${asked}.zip`;
@@ -146,7 +148,8 @@ export const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     const accept = request.headers.accept ?? '';
     const headers = {
-      contentType: /application\/zip/.test(accept) ? 'application/zip' : 'application/octet-stream',
+      // The consortium's registered type for .eln; RSpace sends a zip as octet-stream unless asked.
+      contentType: name.endsWith('.eln') ? elnMediaType : /application\/zip/.test(accept) ? 'application/zip' : 'application/octet-stream',
       contentDisposition: `attachment; filename="${name}"`,
     };
     // HEAD stays ours: it moves no bytes, and its ETag and size are the contract's (S3's ETag is

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import zlib from 'node:zlib';
 
 /**
@@ -13,6 +14,8 @@ export interface PreparedEntry {
   compressed: boolean;
   /** Raw deflate at level 6 when `compressed`, else the bytes themselves. */
   data: Uint8Array;
+  /** Of the uncompressed bytes, lowercase hex, when asked for: a `.eln` archive's metadata names each page's. */
+  sha256?: string;
 }
 
 /** Level 6, as `zip -6` and the writer's streamed entries use: the archive is the same whichever path an entry took. */
@@ -42,7 +45,7 @@ function deflated(bytes: Uint8Array): Buffer {
 }
 
 /** Pure, so its output for the same input is the same on any thread: a parallel build equals a sequential one byte for byte. */
-export function prepareEntry(path: string, data: string | Uint8Array, compress: boolean): PreparedEntry {
+export function prepareEntry(path: string, data: string | Uint8Array, compress: boolean, withSha256 = false): PreparedEntry {
   const bytes = typeof data === 'string' ? utf8(data, !compress) : data;
   return {
     path,
@@ -50,5 +53,6 @@ export function prepareEntry(path: string, data: string | Uint8Array, compress: 
     size: bytes.length,
     compressed: compress,
     data: compress ? deflated(bytes) : bytes,
+    sha256: withSha256 ? createHash('sha256').update(bytes).digest('hex') : undefined,
   };
 }

@@ -378,7 +378,7 @@ function planRows(db: Db, jobId: number) {
     .where('p.job_id', '=', jobId);
 }
 
-function toPlanRow(row: Selectable<Omit<ExportPlanTable, 'job_id' | 'link_level' | 'sort_key' | 'walk'>>): PlanRow {
+function toPlanRow(row: Selectable<Omit<ExportPlanTable, 'job_id' | 'link_level' | 'sort_key' | 'walk' | 'crate_json'>>): PlanRow {
   return {
     id: row.record_id,
     kind: row.kind as RecordKind,
