@@ -1,3 +1,4 @@
+import { defaultImportLimits, importLimitSettings, type ImportLimits } from './import/limits.js';
 import os from 'node:os';
 import path from 'node:path';
 import { storageSettings, type StorageSettings } from './blobs/s3Settings.js';
@@ -31,6 +32,8 @@ export interface Config {
    */
   readonly apiKeySecret: string | null;
   readonly maxUploadBytes: number;
+  /** What an archive given to import may hold (import/limits.ts); a file in it may be as large as an upload. */
+  readonly importLimits: ImportLimits;
   /** How long a client may take over a request; each is explained where loadConfig sets it. */
   readonly timeouts: { readonly headersMs: number; readonly requestMs: number; readonly idleMs: number; readonly keepAliveMs: number };
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
@@ -141,6 +144,12 @@ export function loadConfig(env: Env = process.env, overrides: { role?: string; b
     sysadminApiKey,
     apiKeySecret,
     maxUploadBytes,
+    importLimits: Object.freeze({
+      maxEntries: integer(env, importLimitSettings.maxEntries, defaultImportLimits.maxEntries, 1),
+      maxTotalBytes: Math.round(positive(env, importLimitSettings.maxTotalBytes, defaultImportLimits.maxTotalBytes / 1024 / 1024) * 1024 * 1024),
+      maxRatio: positive(env, importLimitSettings.maxRatio, defaultImportLimits.maxRatio),
+      maxEntryBytes: maxUploadBytes,
+    }),
     timeouts: timeouts(env, maxUploadBytes),
     rateLimit: Object.freeze({
       max: integer(env, 'ELNPORT_RATE_LIMIT', 600, 1),

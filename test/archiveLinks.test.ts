@@ -37,6 +37,7 @@ function xmlFieldData(content: string): string {
     id: 9, name: 'X', version: 1, revisionOf: null, created: at, modified: at, tags: [], owner: { username: 'alice', fullName: 'Alice' },
     form: { id: 1, name: 'Basic Document', fields: [{ name: 'Data', type: 'TEXT' }] }, parent: null, folder: 'doc_X-9', otherVersions: [],
     fields: [field(content)],
+    provenance: null,
   };
   const data = /<fieldData>([\s\S]*)<\/fieldData>/.exec(documentXml(doc, sourceUrl))?.[1] ?? '';
   return data.replace(/&(lt|gt|quot|apos|amp);/g, (_m, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);

@@ -67,7 +67,7 @@ function doc(id: number, name: string, fields: ExportDocument['fields'], extra: 
     id, name, version: 1, revisionOf: null, created: at, modified: at, tags: [], owner: { username: 'alice', fullName: 'Alice <Smith>' },
     form: { id: 1, name: 'Basic Document', fields: [{ name: 'Data', type: 'TEXT' }] },
     parent: { id: notebook.id, name: notebook.name, treeType: 'NOTEBOOK', inArchive: true },
-    folder: documentFolder(name, id), otherVersions: [], fields, ...extra,
+    folder: documentFolder(name, id), otherVersions: [], fields, provenance: null, ...extra,
   };
 }
 function field(id: number, name: string, html: string, files: ExportFieldFile[] = [], links: ExportDocument['fields'][0]['links'] = [], version = sanitiserVersion) {

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { removeArchive } from '../src/jobs/archiveRemoval.js';
 import { recoverOrphanedJobs } from '../src/jobs/recovery.js';
 import { Sweeper } from '../src/jobs/sweeper.js';
-import { findExportJob, findExportJobByArchive, insertExportJob } from '../src/store/queries/exportJobs.js';
+import { findJob, findExportJobByArchive, insertExportJob } from '../src/store/queries/exportJobs.js';
 import {
   abandonJob,
   archivesOfUnfinishedJobs,
@@ -65,7 +65,7 @@ forEachDatabase((kind) => {
       for (let i = 0; i < count; i++) jobs.push(await insertExportJob(db(), owners[i]!, request, iso(0)));
       return jobs;
     };
-    const row = async (id: number) => (await findExportJob(db(), id))!;
+    const row = async (id: number) => (await findJob(db(), id))!;
     /** Makes a STARTED job look as a dead process leaves it: its heartbeat `ageMs` old. */
     const silence = async (id: number, ageMs: number) => {
       await db().updateTable('export_jobs').set({ heartbeat: iso(-ageMs) }).where('id', '=', id).execute();

@@ -34,6 +34,7 @@ function archived(id: number, fileName: string, ownFolder: boolean): ArchivedFil
     tags: '',
     formId: null,
     deleted: false,
+    provenance: null,
   };
   const blob: MediaFile = { id, fileName, caption: '', contentType: 'image/png', size: 3, sha256: 'ab', blobKey: `key-${id}` };
   return { file: exportFile(record, blob, 'alice', ownFolder), blob };

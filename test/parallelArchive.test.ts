@@ -9,7 +9,7 @@ import type { ExportRequest } from '../src/domain/exportJob.js';
 import type { Viewer } from '../src/domain/permissions.js';
 import { buildArchive, type BuildOptions } from '../src/export/build.js';
 import { sqliteFile } from '../src/store/db.js';
-import { findExportJob } from '../src/store/queries/exportJobs.js';
+import { findJob } from '../src/store/queries/exportJobs.js';
 import { findUserById } from '../src/store/queries/users.js';
 import { version } from '../src/version.js';
 import { checkZip } from './support/archives.js';
@@ -84,7 +84,8 @@ forEachDatabase((kind) => {
       const start = await lab().call('POST', '/export/html/user', { key: alice.key });
       assert.equal(start.status, 202, start.text);
       jobId = start.body.id;
-      const job = (await findExportJob(lab().server.store.db, jobId))!;
+      const job = (await findJob(lab().server.store.db, jobId))!;
+      if (job.kind !== 'export') throw new Error(`job ${jobId} is not an export`);
       request = job.request;
       viewer = await loadViewer(lab().server.store.db, (await findUserById(lab().server.store.db, job.ownerId))!);
     });

@@ -74,7 +74,7 @@ function document(id: number, name: string, contents: string[], extra: Partial<E
       // Every few fields stored by an older sanitiser, so the HTML page cleans them again, on the thread.
       sanitiserVersion: i % 3 === 2 ? unknownSanitiserVersion : sanitiserVersion, files: [], links: [],
     })),
-    ...extra,
+    provenance: null, ...extra,
   };
 }
 

@@ -161,6 +161,7 @@ const doc: ExportDocument = {
   folder: 'doc_Gel-run-lone-kept-9',
   otherVersions: [],
   fields: [resultsField, mediaField],
+  provenance: null,
 };
 
 const bareDoc: ExportDocument = { ...doc, id: 10, tags: [], parent: null, fields: [] };

@@ -28,7 +28,8 @@ const tags = [
   { name: 'documents', description: 'Documents' },
   { name: 'files', description: 'Gallery files' },
   { name: 'export', description: 'Export jobs and their archives' },
-  { name: 'jobs', description: 'Export jobs' },
+  { name: 'jobs', description: 'Export and import jobs' },
+  { name: 'import', description: 'Importing RSpace XML archives and .eln files (extension)' },
 ];
 
 const docsPrefix = '/api/v1/docs';

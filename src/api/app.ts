@@ -22,6 +22,7 @@ import { documentRoutes } from './routes/documents.js';
 import { fileRoutes } from './routes/files.js';
 import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
+import { importRoutes } from './routes/imports.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -110,6 +111,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       await api.register(fileRoutes);
       await api.register(exportRoutes);
       await api.register(jobRoutes);
+      await api.register(importRoutes);
     },
     { prefix: '/api/v1' },
   );

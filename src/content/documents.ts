@@ -53,7 +53,7 @@ export interface DocumentChanges {
 }
 
 /** Tags are a comma-separated list; blanks and repeats are dropped. */
-function normaliseTags(tags: string | undefined): string | undefined {
+export function normaliseTags(tags: string | undefined): string | undefined {
   if (tags === undefined) return undefined;
   const list = [...new Set(tags.split(',').map((t) => t.trim()).filter(Boolean))];
   const joined = list.join(',');

@@ -27,7 +27,7 @@ export function safeFileName(name: string): string {
  * The media type a client claimed, if it is one. Anything else is stored as plain bytes: a
  * control character in it would make every later download fail as an invalid header.
  */
-function safeContentType(type: string): string {
+export function safeContentType(type: string): string {
   return /^[A-Za-z0-9][\w!#$&^.+-]{0,126}\/[A-Za-z0-9][\w!#$&^.+-]{0,126}$/.test(type) ? type : 'application/octet-stream';
 }
 

@@ -33,10 +33,44 @@ export interface ExportArchive {
   deleted: string | null;
 }
 
-export interface ExportJob {
+/** An import (issue 11): the uploaded archive, its blob until the job is over, and where it goes. */
+export interface ImportRequest {
+  /** As uploaded: it names the folder the import makes. */
+  archiveName: string;
+  uploadKey: string;
+  size: number;
+  /** A folder of the importer's to import into, instead of a new one. */
+  intoFolderId: number | null;
+}
+
+/** What a completed import created: the job's result. */
+export interface ImportResult {
+  format: 'rspace-xml' | 'eln';
+  /** The folder the import made (named after the archive), or the one it was asked to fill. */
+  folderId: number;
+  counts: { folders: number; notebooks: number; documents: number; revisions: number; files: number; filesReused: number };
+  /** Each item of the archive, by its key there (`SD12`, a crate's `@id`, a file's path), and its id here. */
+  ids: Record<string, number>;
+  warnings: string[];
+}
+
+/** Exports and imports share one table, one id space, one lifecycle and one queue. */
+export type Job = ExportJob | ImportJob;
+
+export interface ExportJob extends JobState {
+  kind: 'export';
+  request: ExportRequest;
+}
+
+export interface ImportJob extends JobState {
+  kind: 'import';
+  request: ImportRequest;
+  imported: ImportResult | null;
+}
+
+interface JobState {
   id: number;
   ownerId: number;
-  request: ExportRequest;
   status: JobStatus;
   percentComplete: number;
   attempts: number;
@@ -59,7 +93,7 @@ export interface ExportJob {
  */
 export type ArchiveState = 'none' | 'deleted' | 'expired' | 'downloadable';
 
-export function archiveState(job: Pick<ExportJob, 'status' | 'archive'>, now: string): ArchiveState {
+export function archiveState(job: Pick<Job, 'status' | 'archive'>, now: string): ArchiveState {
   if (job.status !== 'COMPLETED' || !job.archive) return 'none';
   if (job.archive.deleted) return 'deleted';
   // Both are ISO-8601 UTC with milliseconds, which order as strings do.

@@ -5,6 +5,8 @@
  */
 
 /** `eln`: the ELN Consortium's RO-Crate, holding both the HTML archive's pages and the XML archive's files (issue 11). */
+import type { Provenance } from './model.js';
+
 export type ExportFormat = 'html' | 'xml' | 'eln';
 export const exportFormats: readonly ExportFormat[] = ['html', 'xml', 'eln'];
 
@@ -137,4 +139,6 @@ export interface ExportDocument {
   /** The document's other versions in the archive (with revision history): its kept ones, or the current one. */
   otherVersions: { version: number; folder: string; current: boolean }[];
   fields: ExportField[];
+  /** Where an imported document came from, and who wrote it there. */
+  provenance: Provenance | null;
 }

@@ -155,6 +155,33 @@ export function escapeHtml(text: string): string {
   return htmlSpecial.test(text) ? text.replace(htmlSpecials, (c) => `&#${c.charCodeAt(0)};`) : text;
 }
 
+/**
+ * Prepared content of an imported field, its references made this server's: the stand-in numbers
+ * the importer gave the archive's files and documents become the new records' ids (unknown ones
+ * are dropped), and `data-file-id` / `data-doc-id` markup that came in with the archive goes, since
+ * its numbers name records of another server, which here may be anyone's.
+ */
+export function renumberImported(prepared: PreparedContent, files: Map<number, number>, documents: Map<number, number>): PreparedContent {
+  const fileIds = new Set<number>();
+  const documentIds = new Set<number>();
+  const html = prepared.html
+    .replace(tag, (markup) => markup.replace(fileAttribute, '').replace(docAttribute, ''))
+    .replace(fileToken, (_m, n: string) => {
+      const id = files.get(Number(n));
+      if (id === undefined) return '';
+      fileIds.add(id);
+      return `\u2063ELNPORT-FILE-${id}\u2063`;
+    })
+    .replace(docToken, (_m, n: string) => {
+      const id = documents.get(Number(n));
+      if (id === undefined) return '';
+      documentIds.add(id);
+      return `\u2063ELNPORT-DOC-${id}\u2063`;
+    });
+  const sorted = (ids: Set<number>) => [...ids].sort((a, b) => a - b);
+  return { html, references: { fileIds: sorted(fileIds), documentIds: sorted(documentIds) } };
+}
+
 /** Second half: tokens become markup; images are shown inline, other files linked. */
 export function renderPlaceholders(
   html: string,

@@ -56,6 +56,17 @@ export interface RecordRow {
   tags: string;
   formId: number | null;
   deleted: boolean;
+  provenance: Provenance | null;
+}
+
+/** Where an imported document came from: the archive, the source's own id, and who wrote it there. */
+export interface Provenance {
+  archive: string;
+  /** `rspace-xml` or `eln`. */
+  format: string;
+  sourceId: string;
+  authors: { name: string; email?: string; identifier?: string }[];
+  importJobId: number;
 }
 
 export interface Field {

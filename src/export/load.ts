@@ -296,6 +296,7 @@ export class DocumentLoader {
         owner: { username: owner?.username ?? '', fullName: owner ? `${owner.firstName} ${owner.lastName}` : '' },
         form: await this.form(record.formId),
         parent: documentParent(record.parentId, record.parentId === null ? undefined : batch.planned.get(record.parentId)),
+        provenance: record.provenance,
       };
       const kept = this.withRevisions ? await keptVersions(this.db, record.id) : [];
       const currentFolder = { version: record.version, folder, current: true };

@@ -80,18 +80,23 @@ function commentsOf(entity: Entity, placed: Placed): SourceComment[] {
   return comments;
 }
 
-const linkAttribute = /(\s(?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)')/gi;
+const linkAttribute = /\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/i;
+/** An image, or a link with what it encloses (links do not nest in HTML). */
+const linkingElement = /<img\b[^>]*>|<a\b[^>]*>[\s\S]*?<\/a\s*>/gi;
 
 /**
- * Links in a document's HTML to other documents or files of the crate become markers. A link is
- * to an entity when it is its @id in any spelling (SciLog's `./<message>/<file>.jpeg`), or, for
- * eLabFTW's `app/download.php?…&f=<alternateName>`, when a query value is a File's alternateName.
+ * Links in a document's HTML to other documents or files of the crate become markers, each in
+ * place of its whole element (the importer shows the file or the document by its name there; a
+ * marker inside an attribute would be no reference). A link is to an entity when it is its @id in
+ * any spelling (SciLog's `./<message>/<file>.jpeg`), or, for eLabFTW's
+ * `app/download.php?…&f=<alternateName>`, when a query value is a File's alternateName.
  */
 export function linkMarkers(html: string, placed: Placed, mentions: Set<string>): string {
-  return html.replace(linkAttribute, (whole, prefix: string, double?: string, single?: string) => {
-    const href = (double ?? single ?? '').replace(/&amp;/g, '&');
-    const marker = markerFor(href, placed, mentions);
-    return marker ? `${prefix}"${marker}"` : whole;
+  return html.replace(linkingElement, (element) => {
+    const found = linkAttribute.exec(element.slice(0, element.indexOf('>') + 1));
+    if (!found) return element;
+    const href = (found[1] ?? found[2] ?? '').replace(/&amp;/g, '&');
+    return markerFor(href, placed, mentions) ?? element;
   });
 }
 

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { DB } from '../store/schema.js';
 import { tooManyRequests } from '../domain/errors.js';
-import { archiveState, type ExportJob, type ExportRequest, type JobStatus } from '../domain/exportJob.js';
+import { archiveState, type ExportJob, type ExportRequest, type ImportJob, type ImportRequest, type Job, type JobStatus } from '../domain/exportJob.js';
 import type { Viewer } from '../domain/permissions.js';
 import { isoNow } from '../domain/time.js';
 import { isUniqueViolation } from '../store/dialect.js';
-import { exportJobsPage, findExportJob, insertExportJob } from '../store/queries/exportJobs.js';
+import { jobsPage, findJob, insertExportJob, insertImportJob } from '../store/queries/exportJobs.js';
 import { abandonJob } from '../store/queries/jobLifecycle.js';
 import { removeArchive } from './archiveRemoval.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -18,7 +20,7 @@ export function retryAfterSeconds(status: JobStatus): number {
 }
 
 /**
- * The export job lifecycle: submitted by the API, dispatched to workers (this process's unless
+ * The job lifecycle, exports' and imports': submitted by the API, dispatched to workers (this process's unless
  * its role is `api`), recovered after a crash, cancelled on request. The jobs table is the record
  * of truth throughout; the dispatcher (dispatcher.ts) only carries which job waits.
  */
@@ -58,40 +60,49 @@ export class ExportService {
 
   /** Queues an export; 429 while the owner has one unfinished (a unique index makes that race-free). */
   async submit(viewer: Viewer, request: ExportRequest, requestId?: string): Promise<ExportJob> {
+    const job = await this.queue(viewer, 'export', (trx) => insertExportJob(trx, viewer.user.id, request, isoNow()));
+    // reqId as on the request's own lines, which tell who asked and how.
+    this.parts.log.info({ jobId: job.id, user: viewer.user.username, format: request.format, scope: request.scope, reqId: requestId }, 'export job queued');
+    return job;
+  }
+
+  /** Queues an import of an uploaded archive; 429 while the owner has one unfinished. */
+  async submitImport(viewer: Viewer, request: ImportRequest, requestId?: string): Promise<ImportJob> {
+    const job = await this.queue(viewer, 'import', (trx) => insertImportJob(trx, viewer.user.id, request, isoNow()));
+    this.parts.log.info({ jobId: job.id, user: viewer.user.username, archive: request.archiveName, bytes: request.size, reqId: requestId }, 'import job queued');
+    return job;
+  }
+
+  private async queue<J extends Job>(viewer: Viewer, kind: Job['kind'], insert: (trx: Transaction<DB>) => Promise<J>): Promise<J> {
     try {
       const dispatcher = await this.dispatcher;
       // The job's row and its queue entry are stored together or not at all.
       const job = await this.parts.db.transaction().execute(async (trx) => {
-        const inserted = await insertExportJob(trx, viewer.user.id, request, isoNow());
+        const inserted = await insert(trx);
         await dispatcher.enqueue(trx, inserted.id);
         return inserted;
       });
-      // reqId as on the request's own lines, which tell who asked and how.
-      this.parts.log.info(
-        { jobId: job.id, user: viewer.user.username, format: request.format, scope: request.scope, reqId: requestId },
-        'export job queued',
-      );
       dispatcher.notify();
       return job;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      // The job in the way is the owner's newest (none can be added while it is unfinished):
-      // come back when it is worth polling, and it may have finished.
-      const [blocking] = await exportJobsPage(this.parts.db, viewer.user.id, 0, 1);
-      throw tooManyRequests('There is already a running export job', retryAfterSeconds(blocking?.status ?? 'STARTING'));
+      // The job in the way is the owner's newest of its kind (none can be added while it is
+      // unfinished): come back when it is worth polling, and it may have finished.
+      const blocking = (await jobsPage(this.parts.db, viewer.user.id, 0, 20)).find((j) => j.kind === kind);
+      throw tooManyRequests(`There is already a running ${kind} job`, retryAfterSeconds(blocking?.status ?? 'STARTING'));
     }
   }
 
   /** Cancels an unfinished job (its partial file goes with it) or deletes a completed job's archive. */
-  async cancelOrDelete(job: ExportJob): Promise<void> {
+  async cancelOrDelete(job: Job): Promise<void> {
     if (job.status === 'STARTING' || job.status === 'STARTED') {
       if (await abandonJob(this.parts.db, job.id, 'Cancelled by its owner', isoNow())) {
-        this.parts.log.info({ jobId: job.id, was: job.status }, 'export job cancelled');
+        this.parts.log.info({ jobId: job.id, was: job.status }, `${job.kind} job cancelled`);
         this.running?.abort(job.id, new Cancelled('Cancelled by its owner'));
         return;
       }
       // It finished meanwhile: fall through with its new state.
-      job = (await findExportJob(this.parts.db, job.id)) ?? job;
+      job = (await findJob(this.parts.db, job.id)) ?? job;
     }
     // Expired but not yet swept goes too: the owner asked for it gone.
     const state = archiveState(job, isoNow());

@@ -1,4 +1,4 @@
-import type { ExportJob } from '../domain/exportJob.js';
+import type { Job } from '../domain/exportJob.js';
 import { jobTimings } from '../domain/jobTimings.js';
 import { databaseClock } from '../store/dialect.js';
 import { claimNextJob } from '../store/queries/jobLifecycle.js';
@@ -13,8 +13,8 @@ import { WorkerPool } from './workerPool.js';
  * The embedded install's dispatch: this process is the only one using the database, so its
  * workers take the oldest waiting job straight from the jobs table, and the table is the queue.
  */
-export class LocalDispatcher extends PooledDispatcher<ExportJob> {
-  protected readonly pool: WorkerPool<ExportJob>;
+export class LocalDispatcher extends PooledDispatcher<Job> {
+  protected readonly pool: WorkerPool<Job>;
   private readonly sweeper: Sweeper;
 
   constructor(
@@ -22,7 +22,7 @@ export class LocalDispatcher extends PooledDispatcher<ExportJob> {
     runner: JobRunner,
   ) {
     super();
-    this.pool = new WorkerPool<ExportJob>({
+    this.pool = new WorkerPool<Job>({
       concurrency: parts.config.workers,
       pollIntervalMs: jobTimings.pollIntervalMs,
       fetchNext: () => claimNextJob(parts.db, runner.workerId, databaseClock(parts.dialect)),

@@ -1,6 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import PgBoss from 'pg-boss';
-import type { ExportJob } from '../domain/exportJob.js';
+import type { Job } from '../domain/exportJob.js';
 import { jobTimings } from '../domain/jobTimings.js';
 import type { Db } from '../store/db.js';
 import { databaseClock } from '../store/dialect.js';
@@ -60,7 +60,7 @@ interface Entry {
 /** A queue entry whose job this worker has claimed. */
 interface Claimed {
   id: number;
-  job: ExportJob;
+  job: Job;
   entry: string;
 }
 

@@ -1,7 +1,7 @@
 import { archiveState } from '../domain/exportJob.js';
 import { jobTimings } from '../domain/jobTimings.js';
 import { isoNow } from '../domain/time.js';
-import { archivesOfUnfinishedJobs, expiredArchives, runningJobIds } from '../store/queries/jobLifecycle.js';
+import { archivesOfUnfinishedJobs, expiredArchives, forgetUpload, runningJobIds, uploadsOfFinishedImports } from '../store/queries/jobLifecycle.js';
 import { discardOrphanPlans } from '../store/queries/exportPlan.js';
 import { removeArchive } from './archiveRemoval.js';
 import type { JobParts } from './parts.js';
@@ -9,8 +9,8 @@ import { recoverOrphanedJobs } from './recovery.js';
 
 /**
  * Housekeeping on a timer: deletes archives past their expiry (the job stays COMPLETED with its
- * figures), removes drafts and export plans no running job owns and the archives of jobs that
- * ended without completing, and queues again jobs whose process died.
+ * figures), removes drafts and export plans no running job owns, the archives of jobs that ended
+ * without completing and the uploads of imports that ended, and queues again jobs whose process died.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -79,6 +79,13 @@ export class Sweeper {
       for (const { id, name } of await archivesOfUnfinishedJobs(db)) await removeArchive(this.parts, name, id);
     });
     await this.step('plans', () => discardOrphanPlans(db));
+    await this.step('uploads', async () => {
+      // An import's upload is kept while its job may still run (again, after a crash), then goes.
+      for (const { id, key } of await uploadsOfFinishedImports(db)) {
+        await this.parts.blobs.delete(key);
+        await forgetUpload(db, id);
+      }
+    });
     await this.step('recovery', async () => {
       const { requeued } = await recoverOrphanedJobs(this.parts, 'sweep');
       if (requeued.length) await this.onRequeued(requeued);

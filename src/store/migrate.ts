@@ -7,6 +7,7 @@ import * as sanitiserVersion from './migrations/2026-12-02-01-sanitiser-version.
 import * as exportPlan from './migrations/2026-12-03-01-export-plan.js';
 import * as rateLimits from './migrations/2026-12-07-01-rate-limits.js';
 import * as crateEntities from './migrations/2026-12-08-01-crate-entities.js';
+import * as imports from './migrations/2026-12-08-02-imports.js';
 
 /** Every migration, in order. A name, once released, never changes. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03-01-export-plan': exportPlan,
   '2026-12-07-01-rate-limits': rateLimits,
   '2026-12-08-01-crate-entities': crateEntities,
+  '2026-12-08-02-imports': imports,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

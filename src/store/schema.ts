@@ -52,6 +52,8 @@ export interface RecordsTable {
   tags: ColumnType<string, string | undefined, string>;
   form_id: number | null;
   deleted_at: string | null;
+  /** An imported document's origin (Provenance of domain/model.ts, as JSON); null for work made here. */
+  provenance_json: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface FormsTable {
@@ -129,6 +131,11 @@ export interface ExportJobsTable {
   archive_deleted: string | null;
   counts_json: string | null;
   error_message: string | null;
+  kind: ColumnType<string, string | undefined, string>;
+  /** An import's uploaded archive, until its job is over. */
+  upload_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What a completed import created (ImportResult, as JSON). */
+  result_json: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One record of a running export's plan (src/export/plan.ts); the rows go when the job ends. */

@@ -102,3 +102,14 @@ export function xmllint(schema: string, files: string[]): { ok: boolean; output:
   const r = spawnSync('xmllint', ['--noout', '--schema', schema, ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
+
+/** Uploads an archive to POST /import (into `folderId` when given) and waits for the job; returns the finished job body. */
+export async function importAndWait(lab: Lab, key: string, file: string, folderId?: number): Promise<any> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
+  if (folderId !== undefined) form.append('folderId', String(folderId));
+  const r = await fetch(`${lab.url}/api/v1/import`, { method: 'POST', headers: { apiKey: key }, body: form });
+  const body = (await r.json()) as any;
+  assert.equal(r.status, 202, JSON.stringify(body));
+  return waitForJob(lab, key, body.id);
+}

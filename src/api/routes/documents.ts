@@ -35,9 +35,24 @@ const summaryProperties = {
 
 const DocumentSummary = Type.Object(summaryProperties);
 
+/**
+ * Where an imported document came from (extension, only on imported documents, so the contract's
+ * Document JSON is unchanged for the rest): its authors there are kept here, never as owners.
+ */
+const Provenance = Type.Optional(
+  Type.Object({
+    archive: Type.String({ description: 'The archive it was imported from' }),
+    format: Type.String({ description: 'rspace-xml or eln' }),
+    sourceId: Type.String({ description: 'Its id in the archive (SD12, a crate @id)' }),
+    authors: Type.Array(Type.Object({ name: Type.String(), email: Type.Optional(Type.String()), identifier: Type.Optional(Type.String()) })),
+    importJobId: Type.Integer(),
+  }),
+);
+
 const DocumentJson = Type.Object({
   ...summaryProperties,
   version: Type.Integer(),
+  provenance: Provenance,
   fields: Type.Array(
     Type.Object({
       id: Type.Integer(),
@@ -92,6 +107,7 @@ function documentJson(request: FastifyRequest, view: DocumentView) {
   return {
     ...summaryJson(request, view.record, view.owner, view.form),
     version: view.record.version,
+    ...(view.record.provenance ? { provenance: view.record.provenance } : {}),
     fields: view.fields.map((f) => ({
       id: f.id,
       globalId: globalId('FIELD', f.id),

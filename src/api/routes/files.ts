@@ -1,13 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import type { Multipart, MultipartFile } from '@fastify/multipart';
-import type { StoredBlob } from '../../blobs/blobStore.js';
 import { contentRange, ifRangeMatches, parseByteRange } from '../../domain/byteRange.js';
-import { httpFailure, invalidField, missingParameter, payloadTooLarge, typeMismatch, unreadableBody } from '../../domain/errors.js';
+import { httpFailure } from '../../domain/errors.js';
 import { addGalleryFile, getGalleryFile } from '../../content/files.js';
 import { viewerOf } from '../auth.js';
 import { errors, IdParams, Links } from '../schemas.js';
+import { optionalId, receiveUpload } from '../uploads.js';
 import { fileJson } from '../views.js';
 
 export const Binary = Type.Unsafe<Readable>({ type: 'string', format: 'binary' });
@@ -25,38 +23,6 @@ export const FileJson = Type.Object({
   parentFolderId: Type.Union([Type.Integer(), Type.Null()]),
   _links: Links,
 });
-
-function optionalId(fields: Map<string, string>, name: string): number | undefined {
-  const raw = fields.get(name);
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d+$/.test(raw)) throw typeMismatch(name, raw, 'a whole number');
-  const id = Number(raw);
-  // Ids are 32-bit in PostgreSQL, which fails a query for a bigger one instead of finding nothing.
-  if (id > 2147483647) throw invalidField(name, raw, `${name} must be at most 2147483647`);
-  return id;
-}
-
-const oneFile = 'send exactly one file, in the part named "file"';
-
-/**
- * The parser's failures in the contract's terms: a second file breaks its one-file limit but is
- * the client's mistake, not an oversized request; and a malformed body (no boundary, cut short)
- * comes as a bare Error, without the code that errors.ts would recognise, so it would be a 500.
- */
-function parserFailure(error: unknown): unknown {
-  const code = (error as { code?: unknown }).code;
-  if (code === 'FST_FILES_LIMIT') return invalidField('file', null, oneFile);
-  if (error instanceof Error && code === undefined) return unreadableBody(error.message, error);
-  return error;
-}
-
-async function* partsOf(request: FastifyRequest): AsyncGenerator<Multipart> {
-  try {
-    yield* request.parts();
-  } catch (error) {
-    throw parserFailure(error);
-  }
-}
 
 /**
  * The quoted name is for old clients and must be plain ASCII (Node refuses other header bytes);
@@ -83,40 +49,15 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const viewer = await viewerOf(request);
-      if (!request.isMultipart()) throw unreadableBody('send the file as multipart/form-data with a part named "file"');
-      const fields = new Map<string, string>();
-      let upload: { part: MultipartFile; blob: StoredBlob } | undefined;
-      try {
-        for await (const part of partsOf(request)) {
-          if (part.type === 'field') {
-            fields.set(part.fieldname, String(part.value));
-          } else if (part.fieldname !== 'file' || upload) {
-            part.file.resume();
-            throw invalidField(part.fieldname, part.filename, oneFile);
-          } else {
-            // The bytes go straight to the blob store; the size limit truncates the stream.
-            const blob = await app.blobs.put(part.file).catch((error: unknown) => {
-              // The parser breaks off the file's stream when the body is malformed: not a storage failure.
-              throw part.file.errored ? parserFailure(part.file.errored) : error;
-            });
-            upload = { part, blob };
-            if (part.file.truncated) {
-              throw payloadTooLarge(`The file is larger than the limit of ${app.config.maxUploadBytes / 1024 / 1024} MB`);
-            }
-          }
-        }
-        if (!upload) throw missingParameter('file');
-        const created = await addGalleryFile(db, app.blobs, viewer, {
-          fileName: upload.part.filename,
-          contentType: upload.part.mimetype,
-          caption: fields.get('caption'),
-          folderId: optionalId(fields, 'folderId'),
-        }, upload.blob);
-        upload = undefined;
-        return reply.code(201).send(fileJson(request, created.record, created.file));
-      } finally {
-        if (upload) await app.blobs.delete(upload.blob.key);
-      }
+      const created = await receiveUpload(request, (upload) =>
+        addGalleryFile(db, app.blobs, viewer, {
+          fileName: upload.fileName,
+          contentType: upload.contentType,
+          caption: upload.fields.get('caption'),
+          folderId: optionalId(upload.fields, 'folderId'),
+        }, upload.blob),
+      );
+      return reply.code(201).send(fileJson(request, created.record, created.file));
     },
   );
 

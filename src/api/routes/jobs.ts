@@ -1,9 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { exportFailed, notFound } from '../../domain/errors.js';
-import { isTerminal, type ExportJob } from '../../domain/exportJob.js';
+import { isTerminal, type Job } from '../../domain/exportJob.js';
 import { retryAfterSeconds } from '../../jobs/exportService.js';
-import { countExportJobs, exportJobsPage, findExportJob } from '../../store/queries/exportJobs.js';
+import { countJobs, jobsPage, findJob } from '../../store/queries/exportJobs.js';
 import { userOf } from '../auth.js';
 import { errorBody } from '../errors.js';
 import { apiUrl, page, pageLinks } from '../links.js';
@@ -22,15 +22,33 @@ const CompletedResult = Type.Object({
   recordsSkipped: Type.Integer(),
 });
 
+/** A completed import's result (extension): what it created, and what it could not carry over. */
+const ImportedResult = Type.Object({
+  kind: Type.Literal('import'),
+  format: Type.Union([Type.Literal('rspace-xml'), Type.Literal('eln')]),
+  folderId: Type.Integer({ description: 'The folder the import made, named after the archive, or the one given as folderId' }),
+  counts: Type.Object({
+    folders: Type.Integer(),
+    notebooks: Type.Integer(),
+    documents: Type.Integer(),
+    revisions: Type.Integer(),
+    files: Type.Integer(),
+    filesReused: Type.Integer({ description: 'Files whose bytes the importer already had, shared rather than stored again' }),
+  }),
+  ids: Type.Record(Type.String(), Type.Integer(), { description: 'Each item of the archive, by its id there, and its id here' }),
+  warnings: Type.Array(Type.String(), { description: 'What could not be represented or looked wrong; the import went on' }),
+});
+
 export const JobJson = Type.Object({
   id: Type.Integer(),
   status: Type.Union(['STARTING', 'STARTED', 'COMPLETED', 'FAILED', 'ABANDONED'].map((s) => Type.Literal(s))),
   percentComplete: Type.Number(),
-  result: Type.Union([Type.Null(), CompletedResult, ErrorBody]),
+  result: Type.Union([Type.Null(), CompletedResult, ImportedResult, ErrorBody]),
   _links: Links,
 });
 
-function result(job: ExportJob) {
+function result(job: Job) {
+  if (job.kind === 'import' && job.status === 'COMPLETED' && job.imported) return { kind: 'import' as const, ...job.imported };
   if (job.status === 'COMPLETED' && job.archive) {
     return {
       checksum: job.archive.checksum,
@@ -47,14 +65,14 @@ function result(job: ExportJob) {
   }
   if (job.status === 'FAILED') {
     // Dated when it failed, as it was stored: the same answer at every poll.
-    const failure = errorBody(exportFailed(job.errorMessage ?? 'The export failed'));
+    const failure = errorBody(exportFailed(job.errorMessage ?? `The ${job.kind} failed`));
     return { ...failure, iso8601Timestamp: job.finished ?? failure.iso8601Timestamp };
   }
   return null;
 }
 
 /** RSpace's job shape: the enclosure link first when there is an archive, then self. */
-export function jobJson(request: FastifyRequest, job: ExportJob) {
+export function jobJson(request: FastifyRequest, job: Job) {
   const self = { link: apiUrl(request, `/jobs/${job.id}`), rel: 'self' };
   const links = job.status === 'COMPLETED' && job.archive ? [{ link: apiUrl(request, `/export/${job.archive.name}`), rel: 'enclosure' }, self] : [self];
   return { id: job.id, status: job.status, percentComplete: job.percentComplete, result: result(job), _links: links };
@@ -63,14 +81,14 @@ export function jobJson(request: FastifyRequest, job: ExportJob) {
 export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** A job is its owner's alone: anyone else's, like an unknown one, is 404. */
   const ownJob = async (request: FastifyRequest, id: number) => {
-    const job = await findExportJob(app.store.db, id);
+    const job = await findJob(app.store.db, id);
     if (!job || job.ownerId !== userOf(request).id) throw notFound('job', id);
     return job;
   };
 
   app.get(
     '/jobs/:id',
-    { schema: { operationId: 'getJob', summary: 'The status of an export job', params: IdParams, response: { 200: JobJson, ...errors(400, 401, 404, 429, 500) } } },
+    { schema: { operationId: 'getJob', summary: 'The status of an export or import job', params: IdParams, response: { 200: JobJson, ...errors(400, 401, 404, 429, 500) } } },
     async (request, reply) => {
       const job = await ownJob(request, request.params.id);
       if (!isTerminal(job.status)) reply.header('Retry-After', retryAfterSeconds(job.status));
@@ -83,7 +101,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         operationId: 'listJobs',
-        summary: "The caller's export jobs, newest first (extension)",
+        summary: "The caller's export and import jobs, newest first (extension)",
         querystring: Type.Object(PageQuery),
         response: {
           200: Type.Object({ totalHits: Type.Integer(), pageNumber: Type.Integer(), jobs: Type.Array(JobJson), _links: Links }),
@@ -94,7 +112,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const owner = userOf(request).id;
       const p = page(request.query);
-      const [totalHits, jobs] = await Promise.all([countExportJobs(app.store.db, owner), exportJobsPage(app.store.db, owner, p.offset, p.limit)]);
+      const [totalHits, jobs] = await Promise.all([countJobs(app.store.db, owner), jobsPage(app.store.db, owner, p.offset, p.limit)]);
       return { totalHits, pageNumber: p.pageNumber, jobs: jobs.map((j) => jobJson(request, j)), _links: pageLinks(request, totalHits, p.pageNumber, p.pageSize) };
     },
   );

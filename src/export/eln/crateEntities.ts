@@ -174,6 +174,8 @@ export function documentEntities(doc: ExportDocument, pages: RenderedPage[], man
     version: String(doc.version),
     genre: doc.form.name,
     ...(doc.tags.length ? { keywords: doc.tags.join(',') } : {}),
+    // Who wrote an imported document where it came from: its author here is the importer.
+    ...(doc.provenance?.authors.length ? { contributor: doc.provenance.authors.map((a) => ({ '@type': 'Person', ...a })) } : {}),
     text: documentText(doc, manifest),
     hasPart: [
       ...pages.map((p) => ref(fileEntityId(p.path))),

@@ -1,4 +1,5 @@
 import type { ExportDocument, ExportField, ExportFieldFile, ExportFieldLink, ExportManifest } from '../../domain/exportModel.js';
+import type { Provenance } from '../../domain/model.js';
 import { displayName, pathHref, text } from './escape.js';
 import { fieldContentHtml } from './fieldContent.js';
 import { formatSize, isInlineImage } from './format.js';
@@ -60,6 +61,12 @@ ${content}
 </section>`;
 }
 
+/** An imported document's origin: the archive, its id there, and who wrote it (never its owner here). */
+function importedFrom(provenance: Provenance): string {
+  const authors = provenance.authors.map((a) => text(a.email ? `${a.name} <${a.email}>` : a.name)).join(', ');
+  return `${text(provenance.archive)} (${text(provenance.sourceId)})${authors ? `, written by ${authors}` : ''}`;
+}
+
 /** Links to the document's other versions in the archive, oldest first. */
 function versions(doc: ExportDocument): string {
   return [...doc.otherVersions]
@@ -97,6 +104,7 @@ ${metaTable([
   ['Folder', parentCell(doc, manifest, parentPagePath)],
   ['Tags', tags(doc)],
   ...(doc.otherVersions.length ? [['Other versions', versions(doc)] as [string, string]] : []),
+  ...(doc.provenance ? [['Imported from', importedFrom(doc.provenance)] as [string, string]] : []),
 ])}
 ${doc.fields.map((f) => field(f, manifest)).join('\n')}
 <section class="comments">

@@ -2,14 +2,12 @@ import { compiledOnce, type Db } from '../db.js';
 import { isStorableId } from '../dialect.js';
 import type { ExportJobRow } from '../schema.js';
 import type { ExportCounts } from '../../domain/exportModel.js';
-import type { ExportJob, ExportRequest, JobStatus } from '../../domain/exportJob.js';
+import type { ExportJob, ExportRequest, ImportJob, ImportRequest, ImportResult, Job, JobStatus } from '../../domain/exportJob.js';
 
-export function rowToExportJob(row: ExportJobRow): ExportJob {
-  const extra = JSON.parse(row.request_json) as Omit<ExportRequest, 'format' | 'scope' | 'targetId'>;
-  return {
+export function rowToJob(row: ExportJobRow): Job {
+  const state = {
     id: row.id,
     ownerId: row.owner_id,
-    request: { format: row.format, scope: row.scope, targetId: row.target_id, ...extra } as ExportRequest,
     status: row.status as JobStatus,
     percentComplete: row.percent_complete,
     attempts: row.attempts,
@@ -32,6 +30,12 @@ export function rowToExportJob(row: ExportJobRow): ExportJob {
     counts: row.counts_json ? (JSON.parse(row.counts_json) as ExportCounts) : null,
     errorMessage: row.error_message,
   };
+  if (row.kind === 'import') {
+    const request = { ...(JSON.parse(row.request_json) as Omit<ImportRequest, 'intoFolderId'>), intoFolderId: row.target_id };
+    return { ...state, kind: 'import', request, imported: row.result_json ? (JSON.parse(row.result_json) as ImportResult) : null };
+  }
+  const extra = JSON.parse(row.request_json) as Omit<ExportRequest, 'format' | 'scope' | 'targetId'>;
+  return { ...state, kind: 'export', request: { format: row.format, scope: row.scope, targetId: row.target_id, ...extra } as ExportRequest };
 }
 
 /** Rejects with a unique violation (see dialect.ts) when the owner already has an unfinished job. */
@@ -50,24 +54,49 @@ export async function insertExportJob(db: Db, ownerId: number, request: ExportRe
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return rowToExportJob(row);
+  return rowToJob(row) as ExportJob;
+}
+
+/**
+ * An import job's columns: the target folder in target_id, the upload in request_json and
+ * upload_key (which the sweeper reads), no format or scope of an export. Rejects with a unique
+ * violation when the owner already has an unfinished import.
+ */
+export async function insertImportJob(db: Db, ownerId: number, request: ImportRequest, created: string): Promise<ImportJob> {
+  const { intoFolderId, ...rest } = request;
+  const row = await db
+    .insertInto('export_jobs')
+    .values({
+      owner_id: ownerId,
+      kind: 'import',
+      format: 'import',
+      scope: 'archive',
+      target_id: intoFolderId,
+      request_json: JSON.stringify(rest),
+      upload_key: request.uploadKey,
+      status: 'STARTING',
+      created,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return rowToJob(row) as ImportJob;
 }
 
 const exportJobById = compiledOnce((db: Db, id: number) => db.selectFrom('export_jobs').selectAll().where('id', '=', id));
 
 /** Each poll of a job asks, so the query is compiled once. */
-export async function findExportJob(db: Db, id: number): Promise<ExportJob | undefined> {
+export async function findJob(db: Db, id: number): Promise<Job | undefined> {
   if (!isStorableId(id)) return undefined;
   const [row] = await exportJobById(db, id);
-  return row && rowToExportJob(row);
+  return row && rowToJob(row);
 }
 
-export async function findExportJobByArchive(db: Db, name: string): Promise<ExportJob | undefined> {
+export async function findExportJobByArchive(db: Db, name: string): Promise<Job | undefined> {
   const row = await db.selectFrom('export_jobs').selectAll().where('archive_name', '=', name).executeTakeFirst();
-  return row && rowToExportJob(row);
+  return row && rowToJob(row);
 }
 
-export async function countExportJobs(db: Db, ownerId: number): Promise<number> {
+export async function countJobs(db: Db, ownerId: number): Promise<number> {
   const { n } = await db
     .selectFrom('export_jobs')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -76,7 +105,7 @@ export async function countExportJobs(db: Db, ownerId: number): Promise<number> 
   return Number(n);
 }
 
-export async function exportJobsPage(db: Db, ownerId: number, offset: number, limit: number): Promise<ExportJob[]> {
+export async function jobsPage(db: Db, ownerId: number, offset: number, limit: number): Promise<Job[]> {
   const rows = await db
     .selectFrom('export_jobs')
     .selectAll()
@@ -85,5 +114,5 @@ export async function exportJobsPage(db: Db, ownerId: number, offset: number, li
     .offset(offset)
     .limit(limit)
     .execute();
-  return rows.map(rowToExportJob);
+  return rows.map(rowToJob);
 }

@@ -12,3 +12,12 @@ export async function findFormByName(db: Db, name: string): Promise<Form | undef
   const row = await db.selectFrom('forms').select('id').where('name', '=', name).orderBy('id').executeTakeFirst();
   return row && findForm(db, row.id);
 }
+
+export async function insertForm(db: Db, form: Omit<Form, 'id'>, created: string): Promise<number> {
+  const { id } = await db
+    .insertInto('forms')
+    .values({ name: form.name, fields_json: JSON.stringify(form.fields), created })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}

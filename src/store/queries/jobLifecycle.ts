@@ -2,8 +2,8 @@ import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely';
 import type { Db } from '../db.js';
 import type { DB } from '../schema.js';
 import type { ExportCounts } from '../../domain/exportModel.js';
-import type { ExportArchive, ExportJob } from '../../domain/exportJob.js';
-import { rowToExportJob } from './exportJobs.js';
+import type { ExportArchive, ImportResult, Job } from '../../domain/exportJob.js';
+import { rowToJob } from './exportJobs.js';
 
 /**
  * Every change of a job's status is a compare-and-set on (status, worker): a worker whose job
@@ -24,7 +24,7 @@ function claimed(workerId: string, now: Instant) {
 }
 
 /** The oldest waiting job, now STARTED and owned by `workerId`; undefined when none waits. */
-export async function claimNextJob(db: Db, workerId: string, now: Instant): Promise<ExportJob | undefined> {
+export async function claimNextJob(db: Db, workerId: string, now: Instant): Promise<Job | undefined> {
   // Two workers may pick the same id; the status test in the UPDATE lets only one of them win.
   for (let tries = 0; tries < 5; tries++) {
     const next = await db
@@ -42,7 +42,7 @@ export async function claimNextJob(db: Db, workerId: string, now: Instant): Prom
       .where('status', '=', 'STARTING')
       .returningAll()
       .executeTakeFirst();
-    if (row) return rowToExportJob(row);
+    if (row) return rowToJob(row);
   }
   return undefined;
 }
@@ -51,7 +51,7 @@ export async function claimNextJob(db: Db, workerId: string, now: Instant): Prom
  * The waiting job `id`, now STARTED and owned by `workerId`; undefined when it waits no more (a
  * queue handed it out after it was cancelled, finished, or claimed through another queue entry).
  */
-export async function claimJob(db: Db, id: number, workerId: string, now: Instant): Promise<ExportJob | undefined> {
+export async function claimJob(db: Db, id: number, workerId: string, now: Instant): Promise<Job | undefined> {
   const row = await db
     .updateTable('export_jobs')
     .set(claimed(workerId, now))
@@ -59,7 +59,7 @@ export async function claimJob(db: Db, id: number, workerId: string, now: Instan
     .where('status', '=', 'STARTING')
     .returningAll()
     .executeTakeFirst();
-  return row && rowToExportJob(row);
+  return row && rowToJob(row);
 }
 
 /** Stores progress, which never goes down; false when the job is no longer this worker's to run. */
@@ -206,7 +206,7 @@ export async function recoverInterruptedJobs(
  * Completed jobs whose archive expired before `now` and is still kept: the sweeper's candidates,
  * each then judged by archiveState (domain/exportJob.ts).
  */
-export async function expiredArchives(db: Db, now: string): Promise<ExportJob[]> {
+export async function expiredArchives(db: Db, now: string): Promise<Job[]> {
   const rows = await db
     .selectFrom('export_jobs')
     .selectAll()
@@ -214,7 +214,7 @@ export async function expiredArchives(db: Db, now: string): Promise<ExportJob[]>
     .where('archive_deleted', 'is', null)
     .where('expiry_date', '<', now)
     .execute();
-  return rows.map(rowToExportJob);
+  return rows.map(rowToJob);
 }
 
 export async function markArchiveDeleted(db: Db, id: number, now: string): Promise<void> {
@@ -241,4 +241,35 @@ export async function archivesOfUnfinishedJobs(db: Db): Promise<{ id: number; na
 export async function runningJobIds(db: Db): Promise<number[]> {
   const rows = await db.selectFrom('export_jobs').select('id').where('status', '=', 'STARTED').execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * Completes an import inside the transaction that wrote its records: false (and the caller rolls
+ * the records back) when the job is no longer this worker's, cancelled or taken over.
+ */
+export async function completeImport(db: Db, id: number, workerId: string, result: ImportResult, now: string): Promise<boolean> {
+  const updated = await db
+    .updateTable('export_jobs')
+    .set({ status: 'COMPLETED', percent_complete: 100, finished: now, heartbeat: now, result_json: JSON.stringify(result) })
+    .where('id', '=', id)
+    .where('status', '=', 'STARTED')
+    .where('worker_id', '=', workerId)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
+}
+
+/** Uploads of imports that are over, whatever their end: the blob goes, then the job stops naming it. */
+export async function uploadsOfFinishedImports(db: Db): Promise<{ id: number; key: string }[]> {
+  const rows = await db
+    .selectFrom('export_jobs')
+    .select(['id', 'upload_key'])
+    .where('kind', '=', 'import')
+    .where('upload_key', 'is not', null)
+    .where('status', 'not in', ['STARTING', 'STARTED'])
+    .execute();
+  return rows.map((r) => ({ id: r.id, key: r.upload_key! }));
+}
+
+export async function forgetUpload(db: Db, id: number): Promise<void> {
+  await db.updateTable('export_jobs').set({ upload_key: null }).where('id', '=', id).execute();
 }

@@ -43,3 +43,21 @@ export async function findMediaFiles(db: Db, ids: number[]): Promise<{ record: R
     },
   }));
 }
+
+/** The owner's live gallery files holding any of these contents, one per sha256 (the oldest): what an import reuses. */
+export async function ownFilesBySha256(db: Db, ownerId: number, sha256s: string[]): Promise<Map<string, { id: number; fileName: string; contentType: string }>> {
+  const found = new Map<string, { id: number; fileName: string; contentType: string }>();
+  for (let i = 0; i < sha256s.length; i += 900) {
+    const rows = await db
+      .selectFrom('media')
+      .innerJoin('records', 'records.id', 'media.record_id')
+      .select(['media.record_id', 'media.sha256', 'media.file_name', 'media.content_type'])
+      .where('records.owner_id', '=', ownerId)
+      .where('records.deleted_at', 'is', null)
+      .where('media.sha256', 'in', sha256s.slice(i, i + 900))
+      .orderBy('media.record_id')
+      .execute();
+    for (const row of rows) if (!found.has(row.sha256)) found.set(row.sha256, { id: row.record_id, fileName: row.file_name, contentType: row.content_type });
+  }
+  return found;
+}

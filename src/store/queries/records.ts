@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db.js';
 import { isStorableId } from '../dialect.js';
 import type { NewRecordRow, RecordRowDb } from '../schema.js';
-import type { RecordKind, RecordRow } from '../../domain/model.js';
+import type { Provenance, RecordKind, RecordRow } from '../../domain/model.js';
 
 export type SortColumn = 'name' | 'created' | 'modified';
 export interface SortOrder {
@@ -28,6 +28,7 @@ export function rowToRecord(row: RecordRowDb): RecordRow {
     tags: row.tags,
     formId: row.form_id,
     deleted: row.deleted_at !== null,
+    provenance: row.provenance_json ? (JSON.parse(row.provenance_json) as Provenance) : null,
   };
 }
 
