@@ -5,8 +5,8 @@
  *
  *   node --import tsx bench/export.ts [--row ID]... [--concurrent N] [--list]
  *
- * - Throughput (docs-5000-html … attachments-xml): export s, records/s, MB/s, archive MB, peak
- *   RSS, and `zip -r -6` over the same content extracted to disk, timed in the same run.
+ * - Throughput (docs-5000-html … attachments-xml, and docs-5000-eln): export s, records/s, MB/s,
+ *   archive MB, peak RSS, and `zip -r -6` over the same content extracted to disk, timed in the same run.
  * - Flat memory (idle, memory-1000, memory-20000): BENCH_DOCS=100000 adds memory-100000 (9–10
  *   minutes more on 2 busy cores, most of it saving the documents); `--row memory-N` runs any size alone.
  * - `--concurrent N` (concurrent-20 in the full run): N users of 1,000 documents each export at once.
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const ids = [...(values.row ?? []), ...(values.concurrent ? [`concurrent-${Number(values.concurrent)}`] : [])];
   if (values.list) {
     console.log(defaultRows().join('\n'));
-    console.log('memory-N, docs-N-html, docs-N-xml, concurrent-N (any N); zip64; cluster (needs DATABASE_URL)');
+    console.log('memory-N, docs-N-html, docs-N-xml, docs-N-eln, concurrent-N (any N); zip64; cluster (needs DATABASE_URL)');
     return;
   }
   const rows = (ids.length ? ids : defaultRows()).map((id) => {

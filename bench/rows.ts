@@ -163,7 +163,7 @@ const idlePoll: Row = {
 /** The row an id names, or null. */
 export function rowFor(id: string): Row | null {
   let m: RegExpExecArray | null;
-  if ((m = /^docs-(\d+)-(html|xml)$/.exec(id))) {
+  if ((m = /^docs-(\d+)-(html|xml|eln)$/.exec(id))) {
     const documents = Number(m[1]);
     return throughput(id, corpora.documents(documents), m[2]!, `${thousands(documents)} docs, no files`);
   }
@@ -181,7 +181,7 @@ export function rowFor(id: string): Row | null {
 
 /** What `npm run bench` runs; BENCH_DOCS=N adds a flat-memory row of N documents, BENCH_ZIP64=1 the ZIP64 row, DATABASE_URL the cluster row. */
 export function defaultRows(): string[] {
-  const ids = ['docs-5000-html', 'docs-5000-xml', 'docs-20000-html', 'docs-20000-xml', 'mixed-html', 'mixed-xml', 'attachments-html', 'attachments-xml'];
+  const ids = ['docs-5000-html', 'docs-5000-xml', 'docs-5000-eln', 'docs-20000-html', 'docs-20000-xml', 'mixed-html', 'mixed-xml', 'attachments-html', 'attachments-xml'];
   ids.push('idle', 'memory-1000', 'memory-20000');
   if (process.env.BENCH_DOCS) ids.push(`memory-${Number(process.env.BENCH_DOCS)}`);
   ids.push('concurrent-20', 'responsive', 'idle-poll', 'content-limit-create', 'content-limit-html', 'content-limit-xml');

@@ -8,6 +8,7 @@ import { before, describe, it } from 'node:test';
 import { explainRun, runElnport } from './support/cliRun.js';
 import { useLab, type Account, type Lab } from './support/lab.js';
 import { checkZip, entries } from './support/archives.js';
+import { assertValidEln } from './support/elnRules.js';
 import { tempDir } from './support/tempDirs.js';
 
 /** `elnport backup` as cron runs it: the real command against a real server, one run after another. */
@@ -241,6 +242,21 @@ describe('elnport backup', () => {
     }
     assert.equal(fs.readFileSync(file, 'utf8'), 'not a directory');
     assert.deepEqual(fs.readdirSync(parent).sort(), ['a-file', ...(process.getuid?.() === 0 ? [] : ['read-only'])]);
+  });
+
+  it('--format eln writes a verified .eln archive, named so, and records it in the index', async () => {
+    const elnDir = freshDir();
+    const run = await backup(['--dest', elnDir, '--format', 'eln', '--json', ...asAlice()]);
+    assert.equal(run.code, 0, explain(run));
+    const [entry, ...more] = readIndex(elnDir).backups;
+    assert.deepEqual(more, []);
+    assert.deepEqual(run.json.backup, entry);
+    assert.match(entry.file, /^elnport-user-\d{4}-\d\d-\d\d-\d{6}(-\d+)?\.eln$/);
+    assert.equal(entry.format, 'eln');
+    assert.deepEqual(fs.readdirSync(elnDir).sort(), [entry.file, indexName].sort());
+    const file = path.join(elnDir, entry.file);
+    assert.equal(entry.sha256, createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
+    await assertValidEln(file);
   });
 
   it('--quiet prints nothing at all when the backup works, and does not go with --json', async () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { checkZip, waitForJob } from './support/archives.js';
+import { assertValidEln } from './support/elnRules.js';
 import { useLab, type Account } from './support/lab.js';
 import { addWork, loseAttachment } from './support/labWork.js';
 import { startProxy, type Proxy } from './support/proxy.js';
@@ -89,6 +90,17 @@ describe('elnport export', () => {
     assert.match(outcome.stderr, new RegExp(`^Export job ${job.id}: COMPLETED, 100%$`, 'm'));
     assert.match(outcome.stderr, /^Downloading RSpace-[\w-]+\.zip: 100% .* done$/m);
     assert.doesNotMatch(outcome.stderr, /\r/);
+  });
+
+  it('--format eln downloads a verified .eln archive', async () => {
+    const dir = freshDir();
+    const outcome = await run(['--format', 'eln', '--scope', 'user', '--out', dir, '--json', ...as(alice)]);
+    assertExit(outcome, 0);
+    const printed = JSON.parse(outcome.stdout);
+    assert.match(path.basename(printed.path), /^RSpace-[\d-]+-eln-alice-[\w-]+\.eln$/);
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(printed.path)]);
+    assert.equal(fs.statSync(printed.path).size, printed.job.result.size);
+    await assertValidEln(printed.path);
   });
 
   it('reads the server and key from RSPACE_URL and RSPACE_API_KEY, and saves under the archive\'s name here', async () => {

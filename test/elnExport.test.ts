@@ -5,7 +5,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { downloadArchive, entries, exportAndWait, extract, rspaceSchemas, unresolvedLinks, xmllint } from './support/archives.js';
 import { assertValidEln } from './support/elnRules.js';
-import { forEachDatabase, useLab, type Account, type Lab } from './support/lab.js';
+import { createCast, forEachDatabase, useLab, type Account, type Lab } from './support/lab.js';
 import { upload } from './support/labWork.js';
 
 const png = Buffer.from(
@@ -165,6 +165,64 @@ forEachDatabase((kind) => {
         assert.equal(file.sha256, createHash('sha256').update(bytes).digest('hex'), file['@id']);
         assert.equal(typeof file.name, 'string');
       }
+    });
+  });
+
+  describe('.eln export of a selection and of a group', () => {
+    const lab = useLab(kind);
+    let alice: Account;
+    let pi: Account;
+    const tableBytes = Buffer.from('t,od\n0,0.1\n1,0.4\n');
+
+    before(async () => {
+      ({ alice, pi } = await createCast(lab()));
+    });
+
+    it('copies a file that was not selected into the document\'s folder, as a File of that document', async () => {
+      const table = await upload(lab(), alice, 'od600 run.csv', 'text/csv', tableBytes, 'Run 1');
+      const shown = await lab().call('POST', '/documents', { key: alice.key, body: { name: 'Shows a table', fields: [{ content: `<p>See <fileId=${table}></p>` }] } });
+      assert.equal(shown.status, 201, shown.text);
+      const job = await exportAndWait(lab(), alice.key, `eln/selection?selections=${shown.body.id}`);
+      const archive = await downloadArchive(lab(), alice.key, job);
+      await assertValidEln(archive);
+
+      const crate = readCrate(archive);
+      const dataset = crate.graph.find((e) => e['@type'] === 'Dataset' && e.identifier === `SD${shown.body.id}`);
+      const folder = decodeURIComponent(dataset['@id']);
+      const copy = crate.byId.get(`${dataset['@id']}od600%20run.csv`);
+      assert.ok(copy, `a File beside the document, among ${crate.graph.map((e) => e['@id']).join(' ')}`);
+      assert.ok(parts(dataset).includes(copy['@id']));
+      assert.deepEqual(fs.readFileSync(path.join(crate.root, folder, 'od600 run.csv')), tableBytes);
+      assert.deepEqual(
+        [copy['@type'], copy.contentSize, copy.sha256, copy.encodingFormat, copy.description],
+        ['File', String(tableBytes.length), createHash('sha256').update(tableBytes).digest('hex'), 'text/csv', 'Run 1'],
+      );
+      // Not selected, so no media_ folder of its own, and described once.
+      assert.deepEqual(entries(archive).filter((n) => n.includes('/media_')), []);
+      assert.equal(crate.graph.filter((e) => e['@type'] === 'File' && !/\.(html|xml)$/.test(e['@id'])).length, 1);
+    });
+
+    it("a PI's group export describes one Person for each owner, every document's author among them", async () => {
+      const own = await lab().call('POST', '/documents', { key: pi.key, body: { name: 'Lab meeting notes', fields: [{ content: '<p>Agenda</p>' }] } });
+      assert.equal(own.status, 201, own.text);
+      const job = await exportAndWait(lab(), pi.key, 'eln/group');
+      const archive = await downloadArchive(lab(), pi.key, job);
+      await assertValidEln(archive);
+
+      const crate = readCrate(archive);
+      const people = crate.graph.filter((e) => e['@type'] === 'Person');
+      assert.deepEqual(people.map((p) => p.identifier).sort(), ['alice', 'pat']);
+      const documents = crate.graph.filter((e) => e['@type'] === 'Dataset' && /^SD\d+$/.test(e.identifier ?? ''));
+      const owners = await lab().server.store.db
+        .selectFrom('records')
+        .innerJoin('users', 'users.id', 'records.owner_id')
+        .select(['records.id', 'users.username'])
+        .where('records.id', 'in', documents.map((d) => Number(d.identifier.slice(2))))
+        .execute();
+      assert.equal(owners.length, documents.length);
+      const ownerOf = new Map(owners.map((o) => [`SD${o.id}`, o.username]));
+      for (const document of documents) assert.equal(crate.byId.get(document.author['@id']).identifier, ownerOf.get(document.identifier), document.name);
+      assert.deepEqual([...new Set(owners.map((o) => o.username))].sort(), ['alice', 'pat']);
     });
   });
 });

@@ -7,12 +7,13 @@ import { before, describe, it } from 'node:test';
 import { loadViewer } from '../src/content/access.js';
 import type { ExportRequest } from '../src/domain/exportJob.js';
 import type { Viewer } from '../src/domain/permissions.js';
-import { buildArchive, type BuildOptions } from '../src/export/build.js';
+import { buildArchive, type BuildContext, type BuildOptions } from '../src/export/build.js';
 import { sqliteFile } from '../src/store/db.js';
 import { findJob } from '../src/store/queries/exportJobs.js';
 import { findUserById } from '../src/store/queries/users.js';
 import { version } from '../src/version.js';
 import { checkZip } from './support/archives.js';
+import { assertValidEln } from './support/elnRules.js';
 import { forEachDatabase, useLab, type Account, type Lab } from './support/lab.js';
 import { loseAttachment, upload } from './support/labWork.js';
 import { tempDir } from './support/tempDirs.js';
@@ -54,13 +55,18 @@ async function labWork(lab: Lab, who: Account) {
 /** Each entry's name below the top folder, how it is stored, and a hash of its bytes, in archive order. */
 function contents(file: string): string[] {
   const script = [
-    'import hashlib, sys, zipfile',
+    'import hashlib, json, sys, zipfile',
     'z = zipfile.ZipFile(sys.argv[1])',
     'top = z.namelist()[0]',
-    // The archive's random id is its own: the only bytes two builds of one export may not share.
+    // The archive's random id is its own: with the moment it was made (in a .eln's metadata, the
+    // root's datePublished and the descriptor's dateCreated) the only bytes two builds may not share.
     'archive_id = next(l for l in z.read(top + "manifest.txt").split(b"\\n") if l.startswith(b"archiveId:")).split(b":", 1)[1]',
+    'crate = top + "ro-crate-metadata.json"',
+    'graph = json.loads(z.read(crate))["@graph"] if crate in z.namelist() else []',
+    'made = [e["datePublished"].encode() for e in graph if e["@id"] == "./"]',
     'for i in z.infolist():',
     '    data = z.read(i).replace(archive_id, b"<archive id>")',
+    '    for at in made: data = data.replace(at, b"<exported at>")',
     '    print(i.filename[len(top):], i.compress_type, hashlib.sha256(data).hexdigest())',
   ].join('\n');
   return execFileSync('python3', ['-c', script, file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\n').filter(Boolean);
@@ -90,9 +96,9 @@ forEachDatabase((kind) => {
       viewer = await loadViewer(lab().server.store.db, (await findUserById(lab().server.store.db, job.ownerId))!);
     });
 
-    async function build(asked: Partial<ExportRequest>, options: BuildOptions): Promise<string> {
+    async function build(asked: Partial<ExportRequest>, options: BuildOptions, context: Partial<BuildContext> = {}): Promise<string> {
       const { store, blobs, archives } = lab().server;
-      const ctx = { db: store.db, blobs, archives, appVersion: version, sourceUrl: lab().url, sqliteFile: kind === 'sqlite' ? sqliteFile(lab().dataDir) : undefined };
+      const ctx = { db: store.db, blobs, archives, appVersion: version, sourceUrl: lab().url, sqliteFile: kind === 'sqlite' ? sqliteFile(lab().dataDir) : undefined, ...context };
       const built = await buildArchive(ctx, jobId, viewer, { ...request, ...asked }, new AbortController().signal, () => undefined, options);
       // Read back through the store, which keeps it in the data directory or (the S3 pass) in the bucket.
       const file = path.join(tempDir('elnport-parallel-'), built.name);
@@ -106,17 +112,43 @@ forEachDatabase((kind) => {
     const cases: [string, () => Partial<ExportRequest>, RegExp][] = [
       ['HTML, a user with revision history', () => ({ format: 'html', includeRevisionHistory: true }), revisions],
       ['XML, a user with revision history', () => ({ format: 'xml', includeRevisionHistory: true }), revisions],
+      ['.eln, a user with revision history', () => ({ format: 'eln', includeRevisionHistory: true }), revisions],
       ['HTML, a selection (files copied beside documents)', () => ({ format: 'html', scope: 'selection', selections: [notebook] }), copies],
       ['XML, a selection (files copied beside documents)', () => ({ format: 'xml', scope: 'selection', selections: [notebook] }), copies],
+      ['.eln, a selection (files copied beside documents)', () => ({ format: 'eln', scope: 'selection', selections: [notebook] }), copies],
     ];
     for (const [title, asked, holds] of cases) {
       it(`holds the same entries, in the same order, with the same bytes, as one built sequentially: ${title}`, { timeout: 120_000 }, async () => {
-        const parallel = contents(await build(asked(), { parallel: true, window: 3 }));
+        // Far fewer documents than the server's threshold for threads: `parallel` alone puts the
+        // rendering (on SQLite, the reading too: loadAndRenderDocuments, proven below) on the threads.
+        const parallelFile = await build(asked(), { parallel: true, window: 3 });
+        const parallel = contents(parallelFile);
         const sequential = contents(await build(asked(), { parallel: false }));
         const pages = parallel.filter((e) => /^doc_Day-\d+-\d+\/doc_Day-\d+-\d+\.(html|xml) /.test(e));
         assert.ok(pages.length >= documentCount / 2, parallel.join('\n'));
         assert.ok(parallel.some((e) => holds.test(e)), `an entry like ${holds}:\n${parallel.join('\n')}`);
+        if (asked().format === 'eln') {
+          // The metadata names every page's sha256, taken on the threads on one side and here on the other.
+          assert.ok(parallel.some((e) => e.startsWith('ro-crate-metadata.json ')), parallel.join('\n'));
+          await assertValidEln(parallelFile);
+        }
         assert.deepEqual(parallel, sequential);
+      });
+    }
+
+    if (kind === 'sqlite') {
+      /** A database file that does not exist: the threads' own connections fail; a sequential build reads on the server's. */
+      const elsewhere = () => ({ sqliteFile: path.join(tempDir('elnport-parallel-'), 'no-such.sqlite') });
+
+      it('reads the documents on the threads, from the database file the build names', async () => {
+        await assert.rejects(build({ format: 'eln' }, { parallel: true }, elsewhere()), /^ElnportError: The export failed while writing the archive/);
+        await build({ format: 'eln' }, { parallel: false }, elsewhere());
+      });
+
+      // Fails: better-sqlite3's SqliteError crosses from the thread as { code: 'SQLITE_CANTOPEN' },
+      // message and stack lost, and explain() makes "[object Object]" of it.
+      it("says why a thread's read failed", async () => {
+        await assert.rejects(build({ format: 'eln' }, { parallel: true }, elsewhere()), /SQLITE_CANTOPEN|unable to open database file/);
       });
     }
 

@@ -82,7 +82,13 @@ export async function runOnThread<N extends TaskName>(name: N, input: Parameters
     // stored before the limits existed from growing the process without bound: its thread ends.
     resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
   });
-  const result: unknown = await pool.run(input, { name, filename: fileOf(name) });
+  const result: unknown = await pool.run(input, { name, filename: fileOf(name) }).catch((error: unknown) => {
+    // A thread's error crosses as what structured cloning keeps: better-sqlite3's arrives as a bare
+    // { code }, without message or stack, and a job failed with "[object Object]".
+    if (error instanceof Error) throw error;
+    const code = (error as { code?: unknown } | null)?.code;
+    throw Object.assign(new Error(`${name} on a worker thread failed${typeof code === 'string' ? `: ${code}` : ''}`, { cause: error }), typeof code === 'string' ? { code } : {});
+  });
   // A Buffer crosses threads as a plain Uint8Array; this views the same memory as a Buffer again.
   return (result instanceof Uint8Array ? Buffer.from(result.buffer, result.byteOffset, result.byteLength) : result) as Result<N>;
 }

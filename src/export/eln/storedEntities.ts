@@ -1,5 +1,7 @@
 import type { Db } from '../../store/db.js';
-import { forgetUnrenderedDocuments, saveCrateEntities } from '../../store/queries/crateEntities.js';
+import { documentFolder } from '../../domain/archiveNames.js';
+import { crateEntitiesHolding, forgetUnrenderedDocuments, saveCrateEntities } from '../../store/queries/crateEntities.js';
+import { documentEntityId } from './crateEntities.js';
 
 /**
  * Keeps each document's RO-Crate entities with its plan row as its pages are written, a batch at a
@@ -40,7 +42,24 @@ export class StoredEntities {
   async finish(): Promise<void> {
     this.settle();
     await this.save();
-    await forgetUnrenderedDocuments(this.db, this.jobId);
+    const gone = await forgetUnrenderedDocuments(this.db, this.jobId);
+    if (gone.length) await this.unmention(gone.map(({ id, name }) => documentEntityId(documentFolder(name, id))));
+  }
+
+  /** A document rendered before another was deleted may mention it: those mentions go too. */
+  private async unmention(ids: string[]): Promise<void> {
+    const gone = new Set(ids);
+    const rewritten = (await crateEntitiesHolding(this.db, this.jobId, ids.map((id) => JSON.stringify(id)))).map(({ id, json }) => {
+      const entities = (JSON.parse(`[${json}]`) as Record<string, unknown>[]).map((entity) => {
+        const mentions = (entity.mentions as { '@id': string }[] | undefined)?.filter((m) => !gone.has(m['@id']));
+        if (!mentions) return entity;
+        const kept: Record<string, unknown> = { ...entity, mentions };
+        if (mentions.length === 0) delete kept.mentions;
+        return kept;
+      });
+      return { id, json: entities.map((e) => JSON.stringify(e)).join(',\n') };
+    });
+    await saveCrateEntities(this.db, this.jobId, rewritten);
   }
 
   private settle(): void {

@@ -43,7 +43,26 @@ export async function planOwnerIds(db: Db, jobId: number): Promise<number[]> {
   return rows.map((r) => r.owner_id);
 }
 
-/** Removes the plan's documents that were planned but not written, having no entities: see StoredEntities.finish. */
-export async function forgetUnrenderedDocuments(db: Db, jobId: number): Promise<void> {
-  await db.deleteFrom('export_plan').where('job_id', '=', jobId).where('kind', '=', 'DOCUMENT').where('crate_json', 'is', null).execute();
+/** Removes the plan's documents that were planned but not written, having no entities (see StoredEntities.finish), and says which. */
+export async function forgetUnrenderedDocuments(db: Db, jobId: number): Promise<{ id: number; name: string }[]> {
+  const rows = await db
+    .deleteFrom('export_plan')
+    .where('job_id', '=', jobId)
+    .where('kind', '=', 'DOCUMENT')
+    .where('crate_json', 'is', null)
+    .returning(['record_id', 'name'])
+    .execute();
+  return rows.map((r) => ({ id: r.record_id, name: r.name }));
+}
+
+/** The stored entities holding any of `fragments` (LIKE's `_` may match more: the caller reads them). */
+export async function crateEntitiesHolding(db: Db, jobId: number, fragments: string[]): Promise<{ id: number; json: string }[]> {
+  if (fragments.length === 0) return [];
+  const rows = await db
+    .selectFrom('export_plan')
+    .select(['record_id', 'crate_json'])
+    .where('job_id', '=', jobId)
+    .where((eb) => eb.or(fragments.map((f) => eb('crate_json', 'like', `%${f.replace(/[%\\]/g, '')}%`))))
+    .execute();
+  return rows.flatMap((r) => (r.crate_json ? [{ id: r.record_id, json: r.crate_json }] : []));
 }
