@@ -206,8 +206,9 @@ async function storeFiles(
  */
 async function prepareDocuments(documents: SourceDocument[], files: Map<string, PlacedFile>, warnings: string[]): Promise<PreparedDocument[]> {
   const numbers = new Map(documents.map((d, i) => [d.key, i + 1]));
+  // The archive's own `<fileId=N>` text would be read as a reference to this import's Nth file: it stays text.
   const placeholders = (content: string) =>
-    replaceMarkers(content, (kind, key) => {
+    replaceMarkers(content.replace(/<(fileId|docId)=/gi, '&lt;$1='), (kind, key) => {
       if (kind === 'doc') return numbers.has(key) ? `<docId=${numbers.get(key)}>` : escapeHtml(key);
       const file = files.get(key);
       return file ? `<fileId=${file.number}>` : '';
