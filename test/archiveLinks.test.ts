@@ -29,6 +29,7 @@ function field(content: string): ExportField {
       { file: file(344, 'gel.png', 'image/png'), path: 'doc_X-9/gel.png', href: 'gel.png' },
     ],
     links: [{ id: 22, name: 'Day 1', href: '../doc_Day-1-22/doc_Day-1-22.html', inArchive: true }],
+    comments: [],
   };
 }
 

@@ -71,7 +71,7 @@ function doc(id: number, name: string, fields: ExportDocument['fields'], extra: 
   };
 }
 function field(id: number, name: string, html: string, files: ExportFieldFile[] = [], links: ExportDocument['fields'][0]['links'] = [], version = sanitiserVersion) {
-  return { id, name, type: 'TEXT', columnIndex: id, modified: at, content: html, sanitiserVersion: version, files, links };
+  return { id, name, type: 'TEXT', columnIndex: id, modified: at, content: html, sanitiserVersion: version, files, links, comments: [] };
 }
 const day1 = doc(22, 'Day 1', [field(1, 'Data', '<p>Weighed 2 g.</p>')]);
 const day2 = doc(23, 'Day 2 <script>alert(2)</script>', [field(2, 'Data', '<p>Heated.</p>')]);

@@ -96,7 +96,7 @@ forEachDatabase((kind) => {
         const imported = await importAndWait(lab(), bob.key, original);
         assert.equal(imported.status, 'COMPLETED', JSON.stringify(imported.result));
         const { files, filesReused, ...records } = imported.result.counts;
-        assert.deepEqual(records, { folders: 1, notebooks: 1, documents: 4, revisions: 1 });
+        assert.deepEqual(records, { folders: 1, notebooks: 1, documents: 4, revisions: 1, comments: 0 });
         // The second format's import finds the first one's files: the same bytes are not stored twice.
         assert.equal(files + filesReused, 2);
         const again = await downloadArchive(lab(), bob.key, await exportAndWait(lab(), bob.key, `${format}/user?includeRevisionHistory=true`));
@@ -190,3 +190,30 @@ function extractTo(file: string): string {
 function essentialsOf(after: { archive: SourceArchive }, name: string, file: string): unknown {
   return essentials(importedPart(after.archive, name), extractedSource(file), extractTo(file));
 }
+
+forEachDatabase((kind) => {
+  describe('comments through import and export', () => {
+    const lab = useLab(kind);
+
+    it("keeps an RSpace archive's comment on the page, in the XML and in the .eln, and through a second import", async () => {
+      const dana = await lab().createUser('dana');
+      const first = await importAndWait(lab(), dana.key, path.resolve('../shared/fixtures/rspace/ArchiveWithComment.zip'));
+      assert.equal(first.result.counts.comments, 1);
+      const html = extractTo(await downloadArchive(lab(), dana.key, await exportAndWait(lab(), dana.key, 'html/user')));
+      const pages = fs.readdirSync(html, { recursive: true, encoding: 'utf8' }).filter((p) => /doc_[^/]+\/doc_[^/]+\.html$/.test(p));
+      const commented = pages.map((p) => fs.readFileSync(path.join(html, p), 'utf8')).filter((page) => /<ul class="comments">/.test(page));
+      assert.equal(commented.length, 1);
+      const xml = await downloadArchive(lab(), dana.key, await exportAndWait(lab(), dana.key, 'xml/user'));
+      const eln = await downloadArchive(lab(), dana.key, await exportAndWait(lab(), dana.key, 'eln/user'));
+      await assertValidEln(eln);
+      const crate = JSON.parse(execFileSync('unzip', ['-p', eln, '*/ro-crate-metadata.json'], { encoding: 'utf8' }))['@graph'] as any[];
+      const comment = crate.find((e) => e['@type'] === 'Comment');
+      assert.ok(comment && crate.some((e) => e.comment?.some((c: any) => c['@id'] === comment['@id'])), 'a Comment entity that a document names');
+      for (const archive of [xml, eln]) {
+        const erin = await lab().createUser(`erin${path.extname(archive).slice(1)}`);
+        const again = await importAndWait(lab(), erin.key, archive);
+        assert.equal(again.result.counts.comments, 1, path.basename(archive));
+      }
+    });
+  });
+});

@@ -9,30 +9,30 @@ const fixtures = path.resolve('../shared/fixtures');
 
 /**
  * What each fixture imports as, each by a user of its own (so none shares another's files):
- * documents, folders and notebooks, files, and the warnings at least expected (what cannot be
+ * documents, folders and notebooks, comments, files, and the warnings at least expected (what cannot be
  * represented, or looked wrong: files the archive lists but lacks, dates that are not RFC 3339,
  * sha256 values that are not).
  */
-const expected: Record<string, { documents: number; folders: number; notebooks: number; files: number; warnings: RegExp[] }> = {
-  'rspace/ArchiveWithComment.zip': { documents: 2, folders: 0, notebooks: 0, files: 0, warnings: [/not in the archive/] },
-  'rspace/RSPAC-1917-1-61chemtest.zip': { documents: 1, folders: 0, notebooks: 0, files: 1, warnings: [/chemi/i] },
-  'rspace/RSPAC-871-1-33test.zip': { documents: 1, folders: 0, notebooks: 0, files: 1, warnings: [/chemi/i] },
-  'rspace/RSPAC-890.zip': { documents: 9, folders: 2, notebooks: 1, files: 10, warnings: [/sketch/i] },
-  'rspace/RSPAC-890b.zip': { documents: 9, folders: 2, notebooks: 1, files: 10, warnings: [/apostropheError/] },
-  'rspace/RSpaceArchive1478c129bc4.zip': { documents: 2, folders: 0, notebooks: 0, files: 6, warnings: [] },
-  'rspace/v1-35.zip': { documents: 14, folders: 2, notebooks: 1, files: 0, warnings: [] },
-  'eln/AI4Green__Export_workbook-2024-08-27-export.eln': { documents: 1, folders: 0, notebooks: 0, files: 3, warnings: [/RFC 3339/] },
-  'eln/BenchLineage__benchlineage-0.3.0-demo.eln': { documents: 1, folders: 0, notebooks: 0, files: 20, warnings: [] },
-  'eln/OpenSemanticLab__MinimalExample.osl.eln': { documents: 1, folders: 0, notebooks: 0, files: 0, warnings: [] },
-  'eln/PASTA__PASTA.eln': { documents: 9, folders: 2, notebooks: 0, files: 7, warnings: [/RFC 3339/, /also listed/i] },
-  'eln/PASTA__goldStandard.eln': { documents: 4, folders: 0, notebooks: 0, files: 15, warnings: [/sha256/] },
-  'eln/RSpace__RSpace-2023-12-08-14-44-xml-SELECTION-c0bEtpHcnNe-HA.eln': { documents: 2, folders: 0, notebooks: 0, files: 2, warnings: [] },
-  'eln/SampleDB__sampledb_export.eln': { documents: 4, folders: 2, notebooks: 0, files: 8, warnings: [/RFC 3339/] },
-  'eln/SciLog__export-2026-06-05.eln': { documents: 6, folders: 0, notebooks: 1, files: 2, warnings: [] },
-  'eln/datalab__demo_IBPDKL.eln': { documents: 5, folders: 0, notebooks: 0, files: 7, warnings: [/describes .* times/] },
-  'eln/elabftw__export.eln': { documents: 12, folders: 0, notebooks: 0, files: 2, warnings: [] },
-  'eln/kadi4mat__collections-example.eln': { documents: 4, folders: 0, notebooks: 0, files: 13, warnings: [] },
-  'eln/kadi4mat__records-example.eln': { documents: 1, folders: 0, notebooks: 0, files: 4, warnings: [] },
+const expected: Record<string, { documents: number; folders: number; notebooks: number; comments: number; files: number; warnings: RegExp[] }> = {
+  'rspace/ArchiveWithComment.zip': { documents: 2, folders: 0, notebooks: 0, comments: 1, files: 0, warnings: [/not in the archive/] },
+  'rspace/RSPAC-1917-1-61chemtest.zip': { documents: 1, folders: 0, notebooks: 0, comments: 0, files: 1, warnings: [/chemi/i] },
+  'rspace/RSPAC-871-1-33test.zip': { documents: 1, folders: 0, notebooks: 0, comments: 0, files: 1, warnings: [/chemi/i] },
+  'rspace/RSPAC-890.zip': { documents: 9, folders: 2, notebooks: 1, comments: 0, files: 10, warnings: [/sketch/i] },
+  'rspace/RSPAC-890b.zip': { documents: 9, folders: 2, notebooks: 1, comments: 0, files: 10, warnings: [/apostropheError/] },
+  'rspace/RSpaceArchive1478c129bc4.zip': { documents: 2, folders: 0, notebooks: 0, comments: 1, files: 6, warnings: [] },
+  'rspace/v1-35.zip': { documents: 14, folders: 2, notebooks: 1, comments: 0, files: 0, warnings: [] },
+  'eln/AI4Green__Export_workbook-2024-08-27-export.eln': { documents: 1, folders: 0, notebooks: 0, comments: 1, files: 3, warnings: [/RFC 3339/] },
+  'eln/BenchLineage__benchlineage-0.3.0-demo.eln': { documents: 1, folders: 0, notebooks: 0, comments: 0, files: 20, warnings: [] },
+  'eln/OpenSemanticLab__MinimalExample.osl.eln': { documents: 1, folders: 0, notebooks: 0, comments: 0, files: 0, warnings: [] },
+  'eln/PASTA__PASTA.eln': { documents: 9, folders: 2, notebooks: 0, comments: 0, files: 7, warnings: [/RFC 3339/, /also listed/i] },
+  'eln/PASTA__goldStandard.eln': { documents: 4, folders: 0, notebooks: 0, comments: 0, files: 15, warnings: [/sha256/] },
+  'eln/RSpace__RSpace-2023-12-08-14-44-xml-SELECTION-c0bEtpHcnNe-HA.eln': { documents: 2, folders: 0, notebooks: 0, comments: 0, files: 2, warnings: [] },
+  'eln/SampleDB__sampledb_export.eln': { documents: 4, folders: 2, notebooks: 0, comments: 2, files: 8, warnings: [/RFC 3339/] },
+  'eln/SciLog__export-2026-06-05.eln': { documents: 6, folders: 0, notebooks: 1, comments: 2, files: 2, warnings: [] },
+  'eln/datalab__demo_IBPDKL.eln': { documents: 5, folders: 0, notebooks: 0, comments: 0, files: 7, warnings: [/describes .* times/] },
+  'eln/elabftw__export.eln': { documents: 12, folders: 0, notebooks: 0, comments: 4, files: 2, warnings: [] },
+  'eln/kadi4mat__collections-example.eln': { documents: 4, folders: 0, notebooks: 0, comments: 0, files: 13, warnings: [] },
+  'eln/kadi4mat__records-example.eln': { documents: 1, folders: 0, notebooks: 0, comments: 0, files: 4, warnings: [] },
 };
 
 forEachDatabase((kind) => {
@@ -51,8 +51,8 @@ forEachDatabase((kind) => {
         assert.equal(job.status, 'COMPLETED', JSON.stringify(job.result));
         const { counts, warnings, folderId, ids } = job.result;
         assert.deepEqual(
-          { documents: counts.documents, folders: counts.folders, notebooks: counts.notebooks, files: counts.files + counts.filesReused },
-          { documents: want.documents, folders: want.folders, notebooks: want.notebooks, files: want.files },
+          { documents: counts.documents, folders: counts.folders, notebooks: counts.notebooks, comments: counts.comments, files: counts.files + counts.filesReused },
+          { documents: want.documents, folders: want.folders, notebooks: want.notebooks, comments: want.comments, files: want.files },
         );
         for (const pattern of want.warnings) assert.ok(warnings.some((w: string) => pattern.test(w)), `no warning like ${pattern}: ${JSON.stringify(warnings)}`);
         const folder = await lab().call('GET', `/folders/${folderId}`, { key: who.key });

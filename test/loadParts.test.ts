@@ -140,15 +140,15 @@ describe('field export', () => {
     const folder = new DocumentFiles('doc_Day-1-9', 'html', (id) => files.get(id));
     const references = { fileIds: [1, 3, 2], links: [{ targetId: 8, name: 'P', live: true }] };
     const link = (l: { targetId: number; name: string; live: boolean }) => documentLink(l, planned(8, 'DOCUMENT', 'P'), 'html', 'https://eln.example');
-    const current = exportField(field, references, (id) => folder.place(id), link, null);
-    const kept = exportField(field, references, (id) => folder.place(id), link, 'doc_Day-1-9');
+    const current = exportField(field, references, (id) => folder.place(id), link, null, []);
+    const kept = exportField(field, references, (id) => folder.place(id), link, 'doc_Day-1-9', []);
     assert.deepEqual(current.files.map((f) => f.href), ['copy.txt', '../media_Gel-image-2-2/own.png']);
     assert.deepEqual(kept.files.map((f) => [f.path, f.href]), [
       ['doc_Day-1-9/copy.txt', '../doc_Day-1-9/copy.txt'],
       ['media_Gel-image-2-2/own.png', '../media_Gel-image-2-2/own.png'],
     ]);
     assert.deepEqual(current.links, [{ id: 8, name: 'P', href: '../doc_P-8/doc_P-8.html', inArchive: true }]);
-    assert.deepEqual({ ...current, files: [], links: [] }, { ...field, files: [], links: [] });
+    assert.deepEqual({ ...current, files: [], links: [], comments: [] }, { ...field, files: [], links: [], comments: [] });
   });
 });
 

@@ -72,7 +72,7 @@ function document(id: number, name: string, contents: string[], extra: Partial<E
     fields: contents.map((content, i) => ({
       id: id * 10 + i, name: `Field ${i}`, type: 'TEXT', columnIndex: i, modified: at, content,
       // Every few fields stored by an older sanitiser, so the HTML page cleans them again, on the thread.
-      sanitiserVersion: i % 3 === 2 ? unknownSanitiserVersion : sanitiserVersion, files: [], links: [],
+      sanitiserVersion: i % 3 === 2 ? unknownSanitiserVersion : sanitiserVersion, files: [], links: [], comments: [],
     })),
     provenance: null, ...extra,
   };

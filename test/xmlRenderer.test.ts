@@ -120,6 +120,7 @@ const resultsField: ExportField = {
     { id: 3, name: 'Plan', href: '../doc_Plan-3/doc_Plan-3.xml', inArchive: true },
     { id: 4, name: 'Old <notes>', href: 'https://eln.example.org/globalId/SD4', inArchive: false },
   ],
+  comments: [{ id: 1, author: 'Bob <Lab> & Co', text: 'Checked the OD: 0.4 < 0.5', created: '2026-11-21T10:00:00.000Z' }],
 };
 
 const expectedResultsData =
@@ -145,6 +146,7 @@ const mediaField: ExportField = {
     { file: clip, path: 'media_clip-15/clip.mp4', href: '../media_clip-15/clip.mp4' },
   ],
   links: [],
+  comments: [],
 };
 
 const doc: ExportDocument = {

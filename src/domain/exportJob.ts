@@ -48,7 +48,7 @@ export interface ImportResult {
   format: 'rspace-xml' | 'eln';
   /** The folder the import made (named after the archive), or the one it was asked to fill. */
   folderId: number;
-  counts: { folders: number; notebooks: number; documents: number; revisions: number; files: number; filesReused: number };
+  counts: { folders: number; notebooks: number; documents: number; revisions: number; comments: number; files: number; filesReused: number };
   /** Each item of the archive, by its key there (`SD12`, a crate's `@id`, a file's path), and its id here. */
   ids: Record<string, number>;
   warnings: string[];

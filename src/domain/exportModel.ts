@@ -119,6 +119,15 @@ export interface ExportField {
   sanitiserVersion: string;
   files: ExportFieldFile[];
   links: ExportFieldLink[];
+  /** Comments on the field, oldest first; a kept version's fields have none. */
+  comments: ExportComment[];
+}
+
+export interface ExportComment {
+  id: number;
+  author: string;
+  text: string;
+  created: string;
 }
 
 export interface ExportDocument {

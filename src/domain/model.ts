@@ -69,6 +69,17 @@ export interface Provenance {
   importJobId: number;
 }
 
+/** A comment on a document's field: RSpace keeps them per field. */
+export interface Comment {
+  id: number;
+  documentId: number;
+  fieldId: number;
+  author: string;
+  /** Plain text. */
+  text: string;
+  created: string;
+}
+
 export interface Field {
   id: number;
   documentId: number;

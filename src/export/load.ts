@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
 import { documentFolder, entryFileName, mediaFolder, pathHref } from '../domain/archiveNames.js';
-import { linkedPageExtension, type ExportDocument, type ExportField, type ExportFieldFile, type ExportFieldLink, type ExportFile, type ExportFormat } from '../domain/exportModel.js';
+import { linkedPageExtension, type ExportComment, type ExportDocument, type ExportField, type ExportFieldFile, type ExportFieldLink, type ExportFile, type ExportFormat } from '../domain/exportModel.js';
 import type { Field, Form, MediaFile, RecordRow, User } from '../domain/model.js';
 import { contentLengths, fieldsOfDocuments, keptVersionFields, keptVersions } from '../store/queries/fields.js';
 import { findForm } from '../store/queries/forms.js';
 import { findMediaFiles } from '../store/queries/media.js';
+import { commentsOfDocuments } from '../store/queries/comments.js';
 import { findRecords } from '../store/queries/records.js';
 import { findUsersByIds } from '../store/queries/users.js';
 import { fieldReferences } from '../store/queries/exportPlan.js';
@@ -123,6 +124,7 @@ export function exportField(
   place: (fileId: number) => ExportFieldFile | undefined,
   link: (reference: FieldReferences['links'][number]) => ExportFieldLink,
   keptBeside: string | null,
+  comments: ExportComment[],
 ): ExportField {
   return {
     id: field.id,
@@ -138,6 +140,7 @@ export function exportField(
       return [keptBeside !== null && !placed.file.folder ? { ...placed, href: `../${keptBeside}/${placed.href}` } : placed];
     }),
     links: references.links.map(link),
+    comments,
   };
 }
 
@@ -282,6 +285,10 @@ export class DocumentLoader {
     const batch = new BatchReferences(this.db, this.plan, (ids) => this.owners(ids));
     await batch.learn([...records.flatMap((r) => (r.parentId === null ? [] : [r.parentId])), ...referencedIds(referencesOf.values())]);
     const owners = await this.owners(records.map((r) => r.ownerId));
+    const commentsOf = new Map<number, ExportComment[]>();
+    for (const { fieldId, id, author, text, created } of await commentsOfDocuments(this.db, records.map((r) => r.id))) {
+      commentsOf.set(fieldId, [...(commentsOf.get(fieldId) ?? []), { id, author, text, created }]);
+    }
     const link = (reference: FieldReferences['links'][number]) =>
       documentLink(reference, batch.planned.get(reference.targetId), this.format, this.sourceUrl);
 
@@ -311,7 +318,7 @@ export class DocumentLoader {
           tags: splitTags(record.tags),
           folder,
           otherVersions: keptFolders,
-          fields: fields.filter((f) => f.documentId === record.id).map((f) => exportField(f, referencesOf.get(f.id)!, place, link, null)),
+          fields: fields.filter((f) => f.documentId === record.id).map((f) => exportField(f, referencesOf.get(f.id)!, place, link, null, commentsOf.get(f.id) ?? [])),
         },
         copies: files.takeCopies(),
       };
@@ -328,7 +335,7 @@ export class DocumentLoader {
             tags: splitTags(v.tags),
             folder: keptFolders[i]!.folder,
             otherVersions: [currentFolder, ...keptFolders.filter((_k, j) => j !== i)],
-            fields: (keptFields.get(v.version) ?? []).map(({ field, references }) => exportField(field, references, place, link, folder)),
+            fields: (keptFields.get(v.version) ?? []).map(({ field, references }) => exportField(field, references, place, link, folder, [])),
           },
           copies: files.takeCopies(),
         };

@@ -19,6 +19,7 @@ import { writableRecord } from '../content/access.js';
 import { safeFileName, safeContentType } from '../content/files.js';
 import { normaliseTags } from '../content/documents.js';
 import type { DB } from '../store/schema.js';
+import { insertComment } from '../store/queries/comments.js';
 import { insertDocumentVersion, insertField, replaceFieldReferences } from '../store/queries/fields.js';
 import { findFormByName, insertForm } from '../store/queries/forms.js';
 import { insertMedia, ownFilesBySha256 } from '../store/queries/media.js';
@@ -76,6 +77,9 @@ interface PreparedDocument {
 }
 
 const sha256Pattern = /^[0-9a-f]{64}$/i;
+
+/** A comment is a remark, not a field: a longer one is cut, with a warning. */
+const maxCommentLength = 100_000;
 
 function* walk(items: SourceItem[]): Generator<SourceItem> {
   for (const item of items) {
@@ -213,16 +217,18 @@ async function prepareDocuments(documents: SourceDocument[], files: Map<string, 
       const file = files.get(key);
       return file ? `<fileId=${file.number}>` : '';
     });
-  const prepare = async (field: SourceField, what: string): Promise<PreparedContent> => {
+  /** `extra`: placeholders of the document's files and links that no field shows, added after the field's own content. */
+  const prepare = async (field: SourceField, what: string, extra: string[] = []): Promise<PreparedContent> => {
     const bytes = Buffer.byteLength(field.content, 'utf8');
+    const added = extra.length ? `\n${extra.join('\n')}` : '';
     if (bytes > contentLimits.fieldBytes) {
       warnings.push(`${what} holds ${bytes} bytes, more than the ${contentLimits.fieldBytes} a field may hold; its content was left out`);
-      return { html: '', references: { fileIds: [], documentIds: [] } };
+      return (await runTask('prepareField', added, added.length)) as PreparedContent;
     }
-    const result = await runTask('prepareField', placeholders(field.content), field.content.length);
+    const result = await runTask('prepareField', placeholders(field.content) + added, field.content.length);
     if (result !== 'too deep') return result;
     warnings.push(`${what} nests its HTML more than ${contentLimits.nestingDepth} deep; kept as text`);
-    return (await runTask('prepareField', `<pre>${escapeHtml(field.content)}</pre>`, field.content.length)) as PreparedContent;
+    return (await runTask('prepareField', `<pre>${escapeHtml(field.content)}</pre>${added}`, field.content.length)) as PreparedContent;
   };
   const out: PreparedDocument[] = [];
   for (const doc of documents) {
@@ -233,11 +239,9 @@ async function prepareDocuments(documents: SourceDocument[], files: Map<string, 
       ...doc.files.filter((f) => !shown.has(f.key) && files.has(f.key)).map((f) => `<p><fileId=${files.get(f.key)!.number}></p>`),
       ...doc.mentions.filter((key) => !linked.has(key) && numbers.has(key)).map((key) => `<p><docId=${numbers.get(key)}></p>`),
     ];
-    const last = fields[fields.length - 1]!;
     const preparedFields: PreparedContent[] = [];
     for (const [i, field] of fields.entries()) {
-      const content = i === fields.length - 1 && extra.length ? `${last.content}\n${extra.join('\n')}` : field.content;
-      preparedFields.push(await prepare({ ...field, content }, `Field "${field.name}" of "${doc.name}" (${doc.sourceId})`));
+      preparedFields.push(await prepare(field, `Field "${field.name}" of "${doc.name}" (${doc.sourceId})`, i === fields.length - 1 ? extra : []));
     }
     const revisions = [];
     for (const revision of doc.revisions) {
@@ -282,7 +286,7 @@ async function writeRecords(
   const now = isoNow();
   const owner = viewer.user.id;
   const ids: Record<string, number> = {};
-  const counts = { folders: 0, notebooks: 0, documents: 0, revisions: 0, files: 0, filesReused: 0 };
+  const counts = { folders: 0, notebooks: 0, documents: 0, revisions: 0, comments: 0, files: 0, filesReused: 0 };
   const folderId =
     intoFolderId ??
     (await insertRecord(trx, {
@@ -376,6 +380,13 @@ async function writeRecords(
         })),
       });
       counts.revisions++;
+    }
+    // RSpace keeps comments per field; a source that keeps them per document puts them on its first.
+    for (const comment of doc.doc.comments) {
+      const text = comment.text.length > maxCommentLength ? `${comment.text.slice(0, maxCommentLength)}…` : comment.text;
+      if (text !== comment.text) warnings.push(`A comment on "${doc.doc.name}" (${doc.doc.sourceId}) is ${comment.text.length} characters; cut to ${maxCommentLength}`);
+      await insertComment(trx, { documentId, fieldId: fieldIds[0]!, author: comment.author?.trim() || 'Unknown', text, created: comment.created ?? modified });
+      counts.comments++;
     }
   }
   return { format: archive.format, folderId, counts, ids, warnings };

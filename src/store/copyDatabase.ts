@@ -34,6 +34,7 @@ const primaryKeys: { readonly [T in CopiedTable]: readonly (keyof DB[T] & string
   media: ['record_id'],
   field_files: ['field_id', 'file_id'],
   field_links: ['field_id', 'target_id'],
+  comments: ['id'],
   export_jobs: ['id'],
   export_plan: ['job_id', 'record_id'],
 };

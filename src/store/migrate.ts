@@ -8,6 +8,7 @@ import * as exportPlan from './migrations/2026-12-03-01-export-plan.js';
 import * as rateLimits from './migrations/2026-12-07-01-rate-limits.js';
 import * as crateEntities from './migrations/2026-12-08-01-crate-entities.js';
 import * as imports from './migrations/2026-12-08-02-imports.js';
+import * as comments from './migrations/2026-12-08-03-comments.js';
 
 /** Every migration, in order. A name, once released, never changes. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-07-01-rate-limits': rateLimits,
   '2026-12-08-01-crate-entities': crateEntities,
   '2026-12-08-02-imports': imports,
+  '2026-12-08-03-comments': comments,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -108,6 +108,17 @@ export interface FieldLinksTable {
   target_id: number;
 }
 
+export interface CommentsTable {
+  id: Id;
+  document_id: number;
+  field_id: number;
+  /** As the comment's source names its writer: a user's full name here, or whoever an imported archive says. */
+  author: string;
+  /** Plain text. */
+  text: string;
+  created: string;
+}
+
 export interface ExportJobsTable {
   id: Id;
   owner_id: number;
@@ -180,6 +191,7 @@ export interface DB {
   media: MediaTable;
   field_files: FieldFilesTable;
   field_links: FieldLinksTable;
+  comments: CommentsTable;
   export_jobs: ExportJobsTable;
   export_plan: ExportPlanTable;
   rate_limits: RateLimitsTable;

@@ -32,6 +32,7 @@ const ImportedResult = Type.Object({
     notebooks: Type.Integer(),
     documents: Type.Integer(),
     revisions: Type.Integer(),
+    comments: Type.Integer(),
     files: Type.Integer(),
     filesReused: Type.Integer({ description: 'Files whose bytes the importer already had, shared rather than stored again' }),
   }),

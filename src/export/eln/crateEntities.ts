@@ -153,7 +153,8 @@ function documentText(doc: ExportDocument, manifest: ExportManifest): string {
 
 /**
  * A document's entities: its Dataset, its pages, and the files copied beside it (a file with a
- * media_ folder of its own is one entity of the archive, written with the gallery). A kept
+ * media_ folder of its own is one entity of the archive, written with the gallery), and its
+ * comments. A kept
  * earlier version is a Dataset of its own, part of the current one.
  */
 export function documentEntities(doc: ExportDocument, pages: RenderedPage[], manifest: ExportManifest): Entity[] {
@@ -161,6 +162,14 @@ export function documentEntities(doc: ExportDocument, pages: RenderedPage[], man
   const copies = files.filter((f) => f.file.folder === null).map((f) => fileEntity(f.file, f.path));
   const mentioned = [...new Set(doc.fields.flatMap((f) => f.links).filter((l) => l.inArchive).map((l) => l.href))];
   const revisions = doc.revisionOf === null ? doc.otherVersions.filter((v) => !v.current) : [];
+  const comments = doc.fields.flatMap((f) => f.comments).map((c): Entity => ({
+    '@id': `#comment-${c.id}`,
+    '@type': 'Comment',
+    text: c.text,
+    dateCreated: c.created,
+    // A name as its source gave it: the writer of an imported comment may have no account here.
+    author: { '@type': 'Person', name: c.author },
+  }));
   const globalId = `SD${doc.id}`;
   const dataset: Entity = {
     '@id': documentEntityId(doc.folder),
@@ -183,7 +192,8 @@ export function documentEntities(doc: ExportDocument, pages: RenderedPage[], man
       ...revisions.map((v) => ref(documentEntityId(v.folder))),
     ],
     // A link between documents is `../doc_X-3/doc_X-3.html` from the document's own folder.
+    ...(comments.length ? { comment: comments.map((c) => ref(c['@id'])) } : {}),
     ...(mentioned.length ? { mentions: mentioned.map((href) => ref(documentEntityId(href.split('/')[1]!))) } : {}),
   };
-  return [dataset, ...pages.map((p) => pageEntity(p, doc.name)), ...copies];
+  return [dataset, ...pages.map((p) => pageEntity(p, doc.name)), ...copies, ...comments];
 }

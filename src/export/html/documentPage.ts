@@ -61,6 +61,15 @@ ${content}
 </section>`;
 }
 
+function comments(doc: ExportDocument): string {
+  const all = doc.fields.flatMap((f) => f.comments.map((c) => ({ ...c, field: f.name })));
+  const items = all.map((c) => `<li><p>${text(c.text)}</p><p class="muted">${text(c.author)}, ${time(c.created)}${doc.fields.length > 1 ? `, on ${text(displayName(c.field))}` : ''}</p></li>`);
+  return `<section class="comments">
+<h2>Comments</h2>
+${items.length ? `<ul class="comments">\n${items.join('\n')}\n</ul>` : '<p class="muted">No comments</p>'}
+</section>`;
+}
+
 /** An imported document's origin: the archive, its id there, and who wrote it (never its owner here). */
 function importedFrom(provenance: Provenance): string {
   const authors = provenance.authors.map((a) => text(a.email ? `${a.name} <${a.email}>` : a.name)).join(', ');
@@ -107,10 +116,7 @@ ${metaTable([
   ...(doc.provenance ? [['Imported from', importedFrom(doc.provenance)] as [string, string]] : []),
 ])}
 ${doc.fields.map((f) => field(f, manifest)).join('\n')}
-<section class="comments">
-<h2>Comments</h2>
-<p class="muted">No comments</p>
-</section>
+${comments(doc)}
 </article>`;
   return pageShell(manifest, { title: revision ? `${name} (version ${doc.version})` : name, root, nav: parentNav, body });
 }

@@ -46,7 +46,36 @@ export const documentSchemaXsd = `<?xml version="1.0" encoding="UTF-8" standalon
       <!-- The field's HTML. Links to files and documents in the archive are relative to the
            document's folder; links to records outside it are absolute globalId URLs. -->
       <xs:element name="fieldData" type="xs:string"/>
-      <xs:element name="commentList" type="emptyList"/>
+      <!-- Each comment is one item of RSpace's thread: its writer, when, and its plain text. -->
+      <xs:element name="commentList">
+        <xs:complexType>
+          <xs:sequence>
+            <xs:element name="comment" minOccurs="0" maxOccurs="unbounded">
+              <xs:complexType>
+                <xs:sequence>
+                  <xs:element name="author" type="xs:string"/>
+                  <xs:element name="createDate" type="xs:dateTime"/>
+                  <xs:element name="items">
+                    <xs:complexType>
+                      <xs:sequence>
+                        <xs:element name="commentItem">
+                          <xs:complexType>
+                            <xs:sequence>
+                              <xs:element name="lastUpdater" type="xs:string"/>
+                              <xs:element name="createDate" type="xs:dateTime"/>
+                              <xs:element name="itemContent" type="xs:string"/>
+                            </xs:sequence>
+                          </xs:complexType>
+                        </xs:element>
+                      </xs:sequence>
+                    </xs:complexType>
+                  </xs:element>
+                </xs:sequence>
+              </xs:complexType>
+            </xs:element>
+          </xs:sequence>
+        </xs:complexType>
+      </xs:element>
       <xs:element name="imageList">
         <xs:complexType>
           <xs:sequence>

@@ -1,4 +1,4 @@
-import type { ExportField, ExportFieldLink } from '../../domain/exportModel.js';
+import type { ExportComment, ExportField, ExportFieldLink } from '../../domain/exportModel.js';
 import { galleryMetadata } from './galleryXml.js';
 import { element, type XmlElement } from './xmlTree.js';
 
@@ -20,10 +20,19 @@ function linkInfo(link: ExportFieldLink, fieldId: number): XmlElement {
   ], { id: link.id });
 }
 
+/** RSpace's comment is a thread of items; each of ours is a thread of one. */
+function commentElement(comment: ExportComment): XmlElement {
+  return element('comment', [
+    element('author', comment.author),
+    element('createDate', comment.created),
+    element('items', [element('commentItem', [element('lastUpdater', comment.author), element('createDate', comment.created), element('itemContent', comment.text)])]),
+  ]);
+}
+
 /**
  * One `<field>`. Every list is written, empty when there is nothing in it, in the order of
- * RSpace's `archivalField` sequence; the lists for things elnport does not store (comments,
- * chemistry, maths, annotations, sketches, network files) are always empty.
+ * RSpace's `archivalField` sequence; the lists for things elnport does not
+ * store (chemistry, maths, annotations, sketches, network files) are always empty.
  */
 export function fieldElement(field: ExportField, fieldData: string): XmlElement {
   const infos = (kind: MediaKind, tag: string) =>
@@ -33,7 +42,7 @@ export function fieldElement(field: ExportField, fieldData: string): XmlElement 
     element('fieldType', field.type),
     element('lastModifiedDate', field.modified),
     element('fieldData', fieldData),
-    element('commentList'),
+    element('commentList', field.comments.map(commentElement)),
     element('imageList', infos('image', 'image-Info')),
     element('audioList', infos('audio', 'audio-Info')),
     element('videoList', infos('video', 'video-info')),
