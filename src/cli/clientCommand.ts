@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Help, InvalidArgumentError, type Command, type CommanderError, type Option } from 'commander';
-import { ClientError, type Job } from '../client/index.js';
+import { ClientError, ElnClient, isTerminal, jobName, type Job, type JobKind } from '../client/index.js';
 
 /**
- * What `elnport export` and `elnport backup` share as clients of a server: where the server and
+ * What `elnport export`, `import` and `backup` share as clients of a server: where the server and
  * key come from, how options are read, and one set of exit codes so a script can handle both.
  */
 export const exitCodes = { done: 0, jobFailed: 1, usage: 2, refused: 3, transfer: 4, interrupted: 130 } as const;
@@ -70,11 +70,45 @@ export function connection(options: { url?: string; apiKey?: string }): { baseUr
 }
 
 /** Why a job that did not complete ended, in the server's words when it gave any. */
-export function jobFailureMessage(job: Job): string {
+export function jobFailureMessage(job: Job, kind: JobKind = 'export'): string {
   const message = typeof job.result?.message === 'string' ? job.result.message : null;
   return job.status === 'FAILED'
-    ? `Export job ${job.id} FAILED: ${message ?? 'the server gave no reason'}`
-    : `Export job ${job.id} was ABANDONED (cancelled, or it could not proceed)${message ? `: ${message}` : ''}`;
+    ? `${jobName(kind, job.id)} FAILED: ${message ?? 'the server gave no reason'}`
+    : `${jobName(kind, job.id)} was ABANDONED (cancelled, or it could not proceed)${message ? `: ${message}` : ''}`;
+}
+
+/** What Ctrl-C leaves: an unfinished job cancelled (RSpace has no cancel: there the job runs on). */
+async function interrupted(options: { url?: string; apiKey?: string }, kind: JobKind, job: Job | null): Promise<CommandFailure> {
+  if (!job || isTerminal(job)) return new CommandFailure('Interrupted', exitCodes.interrupted);
+  const cancelled = await new ElnClient(connection(options))
+    .cancelJob(job.id)
+    .then(() => true, () => false);
+  return new CommandFailure(`Interrupted; ${jobName(kind, job.id).toLowerCase()} ${cancelled ? 'was cancelled' : 'could not be cancelled and runs on'}`, exitCodes.interrupted);
+}
+
+/**
+ * Runs a command that starts a job, ending it with the exit code its failure calls for. `work`
+ * tells `track` of every state of the job, so that Ctrl-C, which aborts `signal`, can cancel a job
+ * still running: it would otherwise block the user's next one of its kind (one at a time).
+ */
+export async function runJobCommand(
+  options: { url?: string; apiKey?: string },
+  kind: JobKind,
+  work: (signal: AbortSignal, track: (job: Job) => void) => Promise<void>,
+): Promise<void> {
+  const controller = new AbortController();
+  const latest: { job: Job | null } = { job: null };
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  try {
+    await work(controller.signal, (job) => (latest.job = job));
+  } catch (error) {
+    const reason = controller.signal.aborted ? await interrupted(options, kind, latest.job) : error;
+    console.error(`elnport: ${reason instanceof Error ? reason.message : String(reason)}`);
+    process.exitCode = exitCodeFor(reason);
+  } finally {
+    process.off('SIGINT', interrupt);
+  }
 }
 
 /**

@@ -5,7 +5,6 @@ import {
   archiveOf,
   defaultWaitTimeoutMs,
   ElnClient,
-  isTerminal,
   type DownloadResult,
   type ExportFormat,
   type ExportScope,
@@ -13,7 +12,7 @@ import {
 } from '../client/index.js';
 import { formatBytes } from '../client/progress/format.js';
 import { progressReporter, silentReporter } from '../client/progress/reporter.js';
-import { CommandFailure, connection, exitCodeFor, exitCodes, jobFailureMessage, usableDirectory, usageConventions, wholeNumber } from './clientCommand.js';
+import { CommandFailure, connection, exitCodes, jobFailureMessage, runJobCommand, usableDirectory, usageConventions, wholeNumber } from './clientCommand.js';
 
 const exitCodeHelp = `
 Exit codes:
@@ -139,16 +138,6 @@ async function runExport(options: ExportOptions, signal: AbortSignal, track: (jo
   else say(`Saved ${saved.path} (${formatBytes(saved.size)}; size and CRC32 verified)`);
 }
 
-/** Ctrl-C cancels a job still running: it would otherwise block the user's next export (one at a time). */
-async function interrupted(options: ExportOptions, job: Job | null): Promise<CommandFailure> {
-  if (!job || isTerminal(job)) return new CommandFailure('Interrupted', exitCodes.interrupted);
-  // RSpace has no cancel: there the job runs on.
-  const cancelled = await clientFor(options)
-    .cancelJob(job.id)
-    .then(() => true, () => false);
-  return new CommandFailure(`Interrupted; export job ${job.id} ${cancelled ? 'was cancelled' : 'could not be cancelled and runs on'}`, exitCodes.interrupted);
-}
-
 export function registerExport(program: Command): void {
   usageConventions(program.command('export'))
     .description('export work from an elnport or RSpace server to a verified archive')
@@ -169,19 +158,5 @@ export function registerExport(program: Command): void {
     .option('--timeout <seconds>', 'give up waiting for the job after this long', wholeNumber(1), defaultWaitTimeoutMs / 1000)
     .addHelpText('after', exitCodeHelp)
     .showHelpAfterError('(elnport export --help lists the options and exit codes)')
-    .action(async (options: ExportOptions) => {
-      const controller = new AbortController();
-      const latest: { job: Job | null } = { job: null };
-      const interrupt = () => controller.abort();
-      process.once('SIGINT', interrupt);
-      try {
-        await runExport(options, controller.signal, (job) => (latest.job = job));
-      } catch (error) {
-        const reason = controller.signal.aborted ? await interrupted(options, latest.job) : error;
-        console.error(`elnport: ${reason instanceof Error ? reason.message : String(reason)}`);
-        process.exitCode = exitCodeFor(reason);
-      } finally {
-        process.off('SIGINT', interrupt);
-      }
-    });
+    .action((options: ExportOptions) => runJobCommand(options, 'export', (signal, track) => runExport(options, signal, track)));
 }

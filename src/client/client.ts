@@ -1,6 +1,7 @@
 import { download } from './download.js';
 import { exportRequest } from './exportRequest.js';
 import { Http } from './http.js';
+import { importForm } from './importRequest.js';
 import { toJob } from './job.js';
 import type {
   ClientOptions,
@@ -10,6 +11,7 @@ import type {
   DownloadOptions,
   DownloadResult,
   ExportParams,
+  ImportOptions,
   Job,
   JobPage,
   User,
@@ -17,7 +19,7 @@ import type {
 } from './types.js';
 import { waitForJob } from './wait.js';
 
-/** RSpace API v1's export jobs and the content calls a backup script needs; works against elnport and RSpace. */
+/** RSpace API v1's export jobs and the content calls a backup script needs; works against elnport and RSpace. Imports are elnport's. */
 export class ElnClient {
   private readonly http: Http;
 
@@ -32,6 +34,17 @@ export class ElnClient {
   async startExport(params: ExportParams): Promise<Job> {
     const { path, query } = exportRequest(params);
     const reply = await this.http.json<unknown>('POST', path, { query });
+    return toJob(reply.body, reply.headers);
+  }
+
+  /**
+   * elnport extension: uploads an RSpace XML archive (.zip) or a .eln file from disk, streamed,
+   * and answers with the import job; its COMPLETED result is read by importOf.
+   */
+  async startImport(file: string, options: ImportOptions = {}): Promise<Job> {
+    const { form, name, size } = await importForm(file, options.folderId);
+    options.onUpload?.(name, size);
+    const reply = await this.http.json<unknown>('POST', '/import', { form, signal: options.signal });
     return toJob(reply.body, reply.headers);
   }
 

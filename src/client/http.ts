@@ -42,11 +42,14 @@ export class Http {
     }
   }
 
-  /** A JSON call: the parsed body of a 2xx answer, else the server's error as a ClientError. */
-  async json<T>(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<Reply<T>> {
+  /**
+   * A JSON call: the parsed body of a 2xx answer, else the server's error as a ClientError. A
+   * `form` is sent as multipart/form-data, with the boundary fetch chooses for it.
+   */
+  async json<T>(method: string, path: string, options: { query?: Query; body?: unknown; form?: FormData; signal?: AbortSignal } = {}): Promise<Reply<T>> {
     const url = this.url(path, options.query);
     const headers = this.headers({ accept: 'application/json', ...(options.body === undefined ? {} : { 'content-type': 'application/json' }) });
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const body = options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     const response = await this.fetch(url, { method, headers, body, signal: options.signal });
     if (!response.ok) throw await errorFromResponse(response);
     let text: string;

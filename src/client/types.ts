@@ -28,6 +28,9 @@ export type JobStatus = 'STARTING' | 'STARTED' | 'COMPLETED' | 'FAILED' | 'ABAND
 export const jobStatuses: readonly JobStatus[] = ['STARTING', 'STARTED', 'COMPLETED', 'FAILED', 'ABANDONED'];
 export const terminalStatuses: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'ABANDONED'];
 
+/** The server's job answer does not say which kind it is until an import completes: the caller knows. */
+export type JobKind = 'export' | 'import';
+
 export interface Link {
   link: string;
   rel: string;
@@ -37,12 +40,47 @@ export interface Job {
   id: number;
   status: JobStatus;
   percentComplete: number;
-  /** COMPLETED: {checksum, algorithm, size, expiryDate, …}; FAILED: the server's error body; else null. */
+  /**
+   * COMPLETED: an export's {checksum, algorithm, size, expiryDate, …} or an import's ImportResult;
+   * FAILED: the server's error body; else null.
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- servers add keys of their own (elnport's sha256, counts)
   result: any;
   _links: Link[];
   /** From the Retry-After header, when the server sent one. */
   retryAfterSeconds?: number;
+}
+
+export interface ImportOptions {
+  /** elnport: a folder of the caller's to import into; default: a new folder named after the archive. */
+  folderId?: number;
+  /** Called once the file is found readable, just before its bytes are sent. */
+  onUpload?: (name: string, size: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImportCounts {
+  folders: number;
+  notebooks: number;
+  documents: number;
+  revisions: number;
+  comments: number;
+  files: number;
+  /** Files whose bytes the importer already had, shared rather than stored again. */
+  filesReused: number;
+}
+
+/** What a COMPLETED import job's result says was created (elnport extension). */
+export interface ImportResult {
+  kind: 'import';
+  format: 'rspace-xml' | 'eln';
+  /** The folder the import made, or the one it was asked to import into. */
+  folderId: number;
+  counts: ImportCounts;
+  /** Each item of the archive, by its id there, and its id here. */
+  ids: Record<string, number>;
+  /** What could not be represented or looked wrong; the import went on. */
+  warnings: string[];
 }
 
 export interface JobPage {

@@ -39,7 +39,7 @@ export async function waitForJob(getJob: (signal?: AbortSignal) => Promise<Job>,
     const next = performance.now() + Math.max(wait, minimumIntervalMs);
     await sleepUntil(Math.min(next, deadline), signal);
     if (next > deadline) {
-      throw new ClientError('timeout', `Export job ${id} did not finish within ${Math.round(timeoutMs / 1000)} s`);
+      throw new ClientError('timeout', `Job ${id} did not finish within ${Math.round(timeoutMs / 1000)} s`);
     }
   }
 }

@@ -1,9 +1,12 @@
-import type { Job } from '../types.js';
+import { jobName } from '../job.js';
+import type { Job, JobKind } from '../types.js';
 import { formatBytes, formatDuration, formatPercent } from './format.js';
 import { progressLine } from './line.js';
 
-/** Shows how an export job and then its download are getting on, to a person or to a log. */
+/** Shows how an upload, an export or import job and then a download are getting on, to a person or to a log. */
 export interface ProgressReporter {
+  /** An import's archive is being sent; fetch does not tell how far it has got. */
+  upload(name: string, size: number): void;
   job(job: Job): void;
   download(name: string, received: number, total: number): void;
   /** Ends the current line, before anything else is printed. */
@@ -27,8 +30,8 @@ class Rate {
   }
 }
 
-function jobLabel(job: Job): string {
-  return `Export job ${job.id}`;
+function uploadLine(name: string, size: number): string {
+  return `Uploading ${name} (${formatBytes(size)})`;
 }
 
 function downloadFigures(received: number, total: number, rate: Rate, done: boolean): string {
@@ -38,7 +41,7 @@ function downloadFigures(received: number, total: number, rate: Rate, done: bool
 }
 
 /** A terminal: a line per phase, redrawn in place at most ten times a second. */
-function terminalReporter(stream: NodeJS.WriteStream): ProgressReporter {
+function terminalReporter(stream: NodeJS.WriteStream, kind: JobKind): ProgressReporter {
   let drawnAt = 0;
   let width = 0;
   let open = false;
@@ -59,10 +62,14 @@ function terminalReporter(stream: NodeJS.WriteStream): ProgressReporter {
   };
   let lastStatus = '';
   return {
+    upload(name, size) {
+      end();
+      stream.write(`${uploadLine(name, size)}\n`);
+    },
     job(job) {
       const changed = job.status !== lastStatus;
       lastStatus = job.status;
-      draw(progressLine(jobLabel(job), job.percentComplete / 100, `${formatPercent(job.percentComplete / 100)} ${job.status}`, stream.columns ?? 80), changed);
+      draw(progressLine(jobName(kind, job.id), job.percentComplete / 100, `${formatPercent(job.percentComplete / 100)} ${job.status}`, stream.columns ?? 80), changed);
     },
     download(name, received, total) {
       if (!rate) {
@@ -79,7 +86,7 @@ function terminalReporter(stream: NodeJS.WriteStream): ProgressReporter {
 }
 
 /** A log or a pipe: a plain line per status change, per 10 %, and at least every 5 s while something moves. */
-function logReporter(stream: NodeJS.WritableStream): ProgressReporter {
+function logReporter(stream: NodeJS.WritableStream, kind: JobKind): ProgressReporter {
   let key = '';
   let loggedAt = 0;
   let rate: Rate | null = null;
@@ -91,8 +98,11 @@ function logReporter(stream: NodeJS.WritableStream): ProgressReporter {
     stream.write(`${line}\n`);
   };
   return {
+    upload(name, size) {
+      log('upload', uploadLine(name, size));
+    },
     job(job) {
-      log(`${job.status} ${Math.floor(job.percentComplete / 10)}`, `${jobLabel(job)}: ${job.status}, ${formatPercent(job.percentComplete / 100).trim()}`);
+      log(`${job.status} ${Math.floor(job.percentComplete / 10)}`, `${jobName(kind, job.id)}: ${job.status}, ${formatPercent(job.percentComplete / 100).trim()}`);
     },
     download(name, received, total) {
       rate ??= new Rate();
@@ -103,9 +113,9 @@ function logReporter(stream: NodeJS.WritableStream): ProgressReporter {
   };
 }
 
-export function progressReporter(stream: NodeJS.WriteStream): ProgressReporter {
-  return stream.isTTY ? terminalReporter(stream) : logReporter(stream);
+export function progressReporter(stream: NodeJS.WriteStream, kind: JobKind = 'export'): ProgressReporter {
+  return stream.isTTY ? terminalReporter(stream, kind) : logReporter(stream, kind);
 }
 
 /** For --quiet: a job run from cron reports only its failures. */
-export const silentReporter: ProgressReporter = { job() {}, download() {}, end() {} };
+export const silentReporter: ProgressReporter = { upload() {}, job() {}, download() {}, end() {} };
