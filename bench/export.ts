@@ -14,6 +14,10 @@
  *   bench/loopProbe.mjs inside the server) while 2 exports of 20,000 documents run; idle-poll:
  *   autocannon on GET /jobs/{id} for 10 s.
  * - content-limit-*: issue 7's document with a field at the content limit.
+ * - import-xml-N, import-eln-N, import-mixed-xml, import-mixed-eln, not in the default run (bench/importRow.ts):
+ *   issue 11's figures, the corpus's own export imported by another user: import s from POST to
+ *   COMPLETED, records created per s, peak RSS, the import's counts and warnings, and the ratio to
+ *   the same archive's export time in the same run.
  * - zip64, opt-in (BENCH_ZIP64=1, or --row zip64): a 4.5 GiB archive through the API, checked by
  *   `unzip -t` and Python's zipfile; it needs ~16 GiB free and adds 6–8 minutes.
  * - cluster, run when DATABASE_URL is set (bench/cluster.ts): 20 users export at once through an
@@ -42,7 +46,7 @@ function command(row: Row): string {
   return [...env, 'node --import tsx bench/export.ts', `--row ${row.id}`].join(' ');
 }
 
-const header = ['row', 'what', 'records', 'export s', 'records/s', 'MB/s', 'archive MB', 'peak RSS MB (HWM / sampled)', 'zip -r -6 s', 'export / zip', 'other figures', 'command'];
+const header = ['row', 'what', 'records', 'export (import) s', 'records/s', 'MB/s', 'archive MB', 'peak RSS MB (HWM / sampled)', 'zip -r -6 s', 'export / zip', 'other figures', 'command'];
 
 function cells(row: Row, f: Figures): string[] {
   const perSecond = (n?: number) => (n !== undefined && f.seconds ? n / f.seconds : undefined);
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
   const ids = [...(values.row ?? []), ...(values.concurrent ? [`concurrent-${Number(values.concurrent)}`] : [])];
   if (values.list) {
     console.log(defaultRows().join('\n'));
-    console.log('memory-N, docs-N-html, docs-N-xml, docs-N-eln, concurrent-N (any N); zip64; cluster (needs DATABASE_URL)');
+    console.log('memory-N, docs-N-html, docs-N-xml, docs-N-eln, concurrent-N, import-xml-N, import-eln-N (any N); import-mixed-xml, import-mixed-eln; zip64; cluster (needs DATABASE_URL)');
     return;
   }
   const rows = (ids.length ? ids : defaultRows()).map((id) => {

@@ -7,6 +7,7 @@ import { clusterRow } from './cluster.js';
 import { contentLimitRow } from './contentLimit.js';
 import { corpora, type Corpus, type CorpusSpec } from './corpus.js';
 import { mb, ms, thousands } from './format.js';
+import { importRow } from './importRow.js';
 import { memoryKb, sampleRss, type Peak } from './memory.js';
 import { latencies, load, poller } from './polling.js';
 import { benchKey } from './serverProcess.js';
@@ -172,6 +173,13 @@ export function rowFor(id: string): Row | null {
   }
   if ((m = /^attachments-(html|xml)$/.exec(id))) {
     return throughput(id, corpora.attachments(), m[1]!, 'attachments: 2,000 docs + 40 × 2 MB images + 40 × 2.7 MB text/CSV/JSON');
+  }
+  if ((m = /^import-(xml|eln)-(\d+)$/.exec(id))) {
+    const documents = Number(m[2]);
+    return importRow(id, corpora.documents(documents), m[1] as 'xml' | 'eln', `${thousands(documents)} docs`);
+  }
+  if ((m = /^import-mixed-(xml|eln)$/.exec(id))) {
+    return importRow(id, corpora.mixed(files, fileMb), m[1] as 'xml' | 'eln', `mixed (5,000 docs + ${files} × ${fileMb} MB files)`, ['BENCH_FILES', 'BENCH_FILE_MB']);
   }
   if ((m = /^memory-(\d+)$/.exec(id))) return memory(Number(m[1]));
   if ((m = /^concurrent-(\d+)$/.exec(id))) return concurrent(Number(m[1]));
