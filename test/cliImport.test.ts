@@ -44,7 +44,7 @@ describe('elnport import', () => {
     assert.equal(job.status, 'COMPLETED');
     assert.equal(job.result.kind, 'import');
     assert.equal(job.result.format, 'eln');
-    assert.deepEqual(job.result.counts, { folders: 0, notebooks: 0, documents: 12, revisions: 0, files: 2, filesReused: 0 });
+    assert.deepEqual(job.result.counts, { folders: 0, notebooks: 0, documents: 12, revisions: 0, comments: 4, files: 2, filesReused: 0 });
     assert.deepEqual(job.result.warnings, []);
     // Not a terminal: plain log lines.
     assert.match(outcome.stderr, /^Uploading elabftw__export\.eln \(111\.3 kB\)$/m);

@@ -64,6 +64,18 @@ forEachDatabase((kind) => {
       });
     }
 
+    it('attaches every file a document holds, whether or not its text shows it', async () => {
+      const who = await lab().createUser('attacher');
+      const job = await importAndWait(lab(), who.key, path.join(fixtures, 'eln/kadi4mat__records-example.eln'));
+      assert.equal(job.status, 'COMPLETED');
+      const documents = await lab().call('GET', '/documents', { key: who.key });
+      assert.equal(documents.body.documents.length, 1);
+      const doc = await lab().call('GET', `/documents/${documents.body.documents[0].id}`, { key: who.key });
+      const files = doc.body.fields.flatMap((f: any) => f.files.map((file: any) => file.name));
+      assert.equal(files.length, 4, JSON.stringify(files));
+      assert.doesNotMatch(JSON.stringify(doc.body.fields.map((f: any) => f.content)), /fileId=/);
+    });
+
     it('names each file of PASTA goldStandard whose sha256 is wrong, and imports it as its bytes are', async () => {
       const who = await lab().createUser('checker');
       const job = await importAndWait(lab(), who.key, path.join(fixtures, 'eln/PASTA__goldStandard.eln'));

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { setImmediate } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
 import type { BlobStore } from '../blobs/blobStore.js';
@@ -13,6 +12,7 @@ import type { MediaFile } from '../domain/model.js';
 import type { Viewer } from '../domain/permissions.js';
 import { findMediaFiles } from '../store/queries/media.js';
 import { maxThreads, runOnThread, worthAThread } from '../threads/pool.js';
+import { Slices } from '../threads/slices.js';
 import type { ExportPlan } from './archiveContents.js';
 import type { Entry } from './documentEntries.js';
 import { worthCompressing } from './compression.js';
@@ -82,24 +82,6 @@ const batchDocuments = 50;
 const batchCharacters = 1024 * 1024;
 /** Batches in flight: one rendering and one queued behind it per thread, so no thread waits on the event loop. */
 const defaultWindow = 2 * maxThreads;
-
-/**
- * The longest the builder runs before it lets the event loop turn. SQLite answers a query within
- * the same turn, and a zip write returns at once while the file takes it, so a build left alone
- * runs page after page without yielding: every API request waits (issue 9: at most 50 ms).
- */
-const sliceMs = 10;
-
-/** Lets the event loop turn once the current slice of work has run `sliceMs`. */
-class Slices {
-  private began = performance.now();
-
-  async pause(): Promise<void> {
-    if (performance.now() - this.began < sliceMs) return;
-    await setImmediate();
-    this.began = performance.now();
-  }
-}
 
 /** About 14 URL-safe characters from a secure source: archive names must not be guessable. */
 function randomToken(): string {

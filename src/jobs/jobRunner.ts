@@ -132,15 +132,23 @@ export class JobRunner {
   /** The records and the job's completion are one transaction: cancelled or taken over, nothing is written. */
   private async runImport(job: ImportJob, viewer: Viewer, signal: AbortSignal, lost: (reason: Cancelled) => void, progress: Progress, began: number): Promise<void> {
     const { importUpload } = await import('../import/importUpload.js');
+    const notOurs = () => {
+      const reason = new Cancelled('The job was cancelled or taken over');
+      lost(reason);
+      return reason;
+    };
+    let beaten = 0;
     const result = await importUpload(this.parts, viewer, job, {
       signal,
       onProgress: progress.report,
+      beforeWrite: progress.settled,
+      beat: async (trx) => {
+        if (Date.now() - beaten < jobTimings.heartbeatMs) return;
+        beaten = Date.now();
+        if (!(await recordProgress(trx, job.id, this.workerId, 99, databaseClock(this.parts.dialect)))) throw notOurs();
+      },
       commit: async (trx, imported) => {
-        await progress.settled();
-        if (await completeImport(trx, job.id, this.workerId, imported, isoNow())) return;
-        const reason = new Cancelled('The job was cancelled or taken over');
-        lost(reason);
-        throw reason;
+        if (!(await completeImport(trx, job.id, this.workerId, imported, isoNow()))) throw notOurs();
       },
     });
     const { counts, warnings } = result;

@@ -104,12 +104,12 @@ export function xmllint(schema: string, files: string[]): { ok: boolean; output:
 }
 
 /** Uploads an archive to POST /import (into `folderId` when given) and waits for the job; returns the finished job body. */
-export async function importAndWait(lab: Lab, key: string, file: string, folderId?: number): Promise<any> {
+export async function importAndWait(lab: Lab, key: string, file: string, folderId?: number, timeoutMs?: number): Promise<any> {
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
   if (folderId !== undefined) form.append('folderId', String(folderId));
   const r = await fetch(`${lab.url}/api/v1/import`, { method: 'POST', headers: { apiKey: key }, body: form });
   const body = (await r.json()) as any;
   assert.equal(r.status, 202, JSON.stringify(body));
-  return waitForJob(lab, key, body.id);
+  return waitForJob(lab, key, body.id, timeoutMs);
 }

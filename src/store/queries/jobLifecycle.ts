@@ -168,7 +168,7 @@ export async function recoverInterruptedJobs(
 ): Promise<{ requeued: number[]; failed: number[]; archives: string[] }> {
   const stale = await db
     .selectFrom('export_jobs')
-    .select(['id', 'attempts', 'archive_name'])
+    .select(['id', 'kind', 'attempts', 'archive_name'])
     .where('status', '=', 'STARTED')
     .where((eb) => eb.or([eb('heartbeat', 'is', null), eb('heartbeat', '<', staleBefore)]))
     .execute();
@@ -186,7 +186,7 @@ export async function recoverInterruptedJobs(
               status: 'FAILED',
               finished: now,
               archive_name: null,
-              error_message: `The export was interrupted ${job.attempts} times (the server stopped while building it) and was given up; please start a new export`,
+              error_message: `The ${job.kind} was interrupted ${job.attempts} times (the server stopped while running it) and was given up; please start a new ${job.kind}`,
             },
       )
       .where('id', '=', job.id)

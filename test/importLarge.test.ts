@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { importAndWait } from './support/archives.js';
+import { forEachDatabase, useLab } from './support/lab.js';
+import { tempDir } from './support/tempDirs.js';
+
+/**
+ * A crate of `n` small documents, every 500th with 20,000 characters of text: enough that writing
+ * it takes longer than a heartbeat, and that some fields are cleaned on a thread, letting the
+ * event loop turn while the records' transaction is open.
+ */
+function crateOf(n: number): string {
+  const file = path.join(tempDir('elnport-large-'), 'large.eln');
+  execFileSync('python3', ['-c', `
+import json, sys, zipfile
+n = int(sys.argv[2])
+graph = [{"@id": "ro-crate-metadata.json", "@type": "CreativeWork", "about": {"@id": "./"}, "version": "1.0"},
+         {"@id": "./", "@type": "Dataset", "name": "large", "hasPart": [{"@id": f"./doc{i}/"} for i in range(n)]}]
+for i in range(n):
+    text = f"<p>entry {i}</p>" + ("<p>" + "x" * 20000 + "</p>" if i % 500 == 499 else "")
+    graph.append({"@id": f"./doc{i}/", "@type": "Dataset", "name": f"Doc {i}", "text": text})
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("large/ro-crate-metadata.json", json.dumps({"@context": "https://w3id.org/ro/crate/1.1/context", "@graph": graph}))
+`, file, String(n)]);
+  return file;
+}
+
+forEachDatabase((kind) => {
+  describe('a large import', () => {
+    const lab = useLab(kind);
+
+    // On SQLite the transaction holds the one connection: a heartbeat written through another
+    // waited for it while the import waited for the heartbeat, and the server hung (review of issue 11).
+    it('completes while the server goes on answering, its heartbeat written inside the transaction', { timeout: 240_000 }, async () => {
+      const who = await lab().createUser('bulk');
+      let answered = 0;
+      let polling = true;
+      const poll = (async () => {
+        while (polling) {
+          const r = await lab().call('GET', '/status', { key: who.key });
+          assert.equal(r.status, 200);
+          answered++;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      })();
+      const job = await importAndWait(lab(), who.key, crateOf(6000), undefined, 180_000);
+      polling = false;
+      await poll;
+      assert.equal(job.status, 'COMPLETED', JSON.stringify(job.result));
+      assert.equal(job.result.counts.documents, 6000);
+      assert.ok(answered > 5, `only ${answered} status answers during the import`);
+    });
+  });
+});
