@@ -149,6 +149,7 @@ export function loadConfig(env: Env = process.env, overrides: { role?: string; b
       maxTotalBytes: Math.round(positive(env, importLimitSettings.maxTotalBytes, defaultImportLimits.maxTotalBytes / 1024 / 1024) * 1024 * 1024),
       maxRatio: positive(env, importLimitSettings.maxRatio, defaultImportLimits.maxRatio),
       maxEntryBytes: maxUploadBytes,
+      maxItems: integer(env, importLimitSettings.maxItems, defaultImportLimits.maxItems, 1),
     }),
     timeouts: timeouts(env, maxUploadBytes),
     rateLimit: Object.freeze({

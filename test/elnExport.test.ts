@@ -6,12 +6,7 @@ import { before, describe, it } from 'node:test';
 import { downloadArchive, entries, exportAndWait, extract, rspaceSchemas, unresolvedLinks, xmllint } from './support/archives.js';
 import { assertValidEln } from './support/elnRules.js';
 import { createCast, forEachDatabase, useLab, type Account, type Lab } from './support/lab.js';
-import { upload } from './support/labWork.js';
-
-const png = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
-  'base64',
-);
+import { upload, tinyPng as png } from './support/labWork.js';
 
 /** A folder holding a notebook of two linked entries (one edited twice, so it has kept versions), with an image and a CSV. */
 async function work(lab: Lab, alice: Account) {

@@ -17,20 +17,7 @@ import {
   waitForJob,
   xmllint,
 } from './support/archives.js';
-
-/** A small PNG is enough: the archive must carry it byte for byte. */
-const png = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
-  'base64',
-);
-
-async function upload(lab: Lab, who: Account, name: string, type: string, bytes: Buffer): Promise<number> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
-  const r = await fetch(`${lab.url}/api/v1/files`, { method: 'POST', headers: { apiKey: who.key }, body: form });
-  assert.equal(r.status, 201, await r.clone().text());
-  return ((await r.json()) as { id: number }).id;
-}
+import { tinyPng as png, upload } from './support/labWork.js';
 
 /** alice's notebook: two linked entries with an image and a CSV, one edited (so it has a revision). */
 async function aliceWork(lab: Lab, alice: Account) {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { useLab, type Account, type Lab } from './support/lab.js';
 import { checkZip, downloadArchive, entries, exportAndWait, extract } from './support/archives.js';
-import { upload } from './support/labWork.js';
+import { upload, tinyPng as png } from './support/labWork.js';
 import { chromiumSkip, markerName, tripwire, visitPages, type Tripwire, type Visit } from './support/browser.js';
 
 /**
@@ -106,12 +106,6 @@ class Payloads {
  * right-to-left override that makes `gnp.exe` read as `exe.png`.
  */
 const hostileFileNames = ['<img src=x onerror=alert(1)>.png', `"quote'.txt`, '../../etc/passwd', '\u202Egnp.exe'];
-
-/** A 2×2 PNG: the image payload must be a real image, shown inline. */
-const png = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 async function created(lab: Lab, who: Account, route: string, body: unknown): Promise<number> {
   const r = await lab.call('POST', route, { key: who.key, body });

@@ -11,13 +11,8 @@ import { downloadArchive, exportAndWait, importAndWait } from './support/archive
 import { assertValidEln } from './support/elnRules.js';
 import { extractedSource } from './support/extractedSource.js';
 import { forEachDatabase, useLab, type Account, type Lab } from './support/lab.js';
-import { upload } from './support/labWork.js';
+import { upload, tinyPng as png } from './support/labWork.js';
 import { tempDir } from './support/tempDirs.js';
-
-const png = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 /** A folder with a notebook of three entries (the third links the first, and was edited), an image, a CSV and a loose note. */
 async function work(lab: Lab, alice: Account) {

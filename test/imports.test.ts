@@ -44,7 +44,11 @@ forEachDatabase((kind) => {
       assert.deepEqual(all.sort(), Object.keys(expected).sort());
     });
 
+    // The readers know no database: every fixture on SQLite, and on PostgreSQL one of each path
+    // through them (folders and notebooks, no top folder, a .eln read from its XML, a crate).
+    const onBoth = ['rspace/RSPAC-890.zip', 'rspace/RSpaceArchive1478c129bc4.zip', 'eln/RSpace__RSpace-2023-12-08-14-44-xml-SELECTION-c0bEtpHcnNe-HA.eln', 'eln/elabftw__export.eln'];
     for (const [n, [fixture, want]] of Object.entries(expected).entries()) {
+      if (kind === 'postgres' && !onBoth.includes(fixture)) continue;
       it(`imports ${fixture}: ${want.documents} documents, ${want.files} files`, async () => {
         const who = await lab().createUser(`importer${n}`);
         const job = await importAndWait(lab(), who.key, path.join(fixtures, fixture));

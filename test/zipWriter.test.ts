@@ -209,7 +209,9 @@ describe('ZipWriter', () => {
     const text = 'the same bytes on any thread\n'.repeat(100);
     const prepared = prepareEntry('a.txt', text, true);
     assert.deepEqual(zlib.inflateRawSync(prepared.data), Buffer.from(text));
-    assert.deepEqual({ ...prepared, data: undefined }, { path: 'a.txt', crc32: zlib.crc32(text), size: Buffer.byteLength(text), compressed: true, data: undefined });
+    assert.deepEqual({ ...prepared, data: undefined }, { path: 'a.txt', crc32: zlib.crc32(text), size: Buffer.byteLength(text), compressed: true, data: undefined, sha256: undefined });
+    // Asked for (a .eln archive's pages), the sha256 of the uncompressed bytes, taken with the CRC.
+    assert.equal(prepareEntry('a.txt', text, true, true).sha256, sha256(text));
     assert.deepEqual(prepareEntry('b.bin', Buffer.from('raw'), false).data, Buffer.from('raw'));
 
     const stored = prepareEntry('s.txt', 'stored', false);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Help, InvalidArgumentError, type Command, type CommanderError, type Option } from 'commander';
 import { ClientError, ElnClient, isTerminal, jobName, type Job, type JobKind } from '../client/index.js';
+import type { ProgressReporter } from '../client/progress/reporter.js';
 
 /**
  * What `elnport export`, `import` and `backup` share as clients of a server: where the server and
@@ -108,6 +109,26 @@ export async function runJobCommand(
     process.exitCode = exitCodeFor(reason);
   } finally {
     process.off('SIGINT', interrupt);
+  }
+}
+
+/** Waits for a started job to end, its progress shown as it goes; every state is told to `track`. */
+export async function followJob(
+  client: ElnClient,
+  job: Job,
+  options: { timeout: number },
+  progress: ProgressReporter,
+  signal: AbortSignal,
+  track: (job: Job) => void,
+): Promise<Job> {
+  const onUpdate = (update: Job) => {
+    track(update);
+    progress.job(update);
+  };
+  try {
+    return await client.waitForJob(job.id, { timeoutMs: options.timeout * 1000, onUpdate, signal });
+  } finally {
+    progress.end();
   }
 }
 

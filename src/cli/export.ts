@@ -12,7 +12,7 @@ import {
 } from '../client/index.js';
 import { formatBytes } from '../client/progress/format.js';
 import { progressReporter, silentReporter } from '../client/progress/reporter.js';
-import { CommandFailure, connection, exitCodes, jobFailureMessage, runJobCommand, usableDirectory, usageConventions, wholeNumber } from './clientCommand.js';
+import { CommandFailure, connection, exitCodes, followJob, jobFailureMessage, runJobCommand, usableDirectory, usageConventions, wholeNumber } from './clientCommand.js';
 
 const exitCodeHelp = `
 Exit codes:
@@ -110,16 +110,7 @@ async function runExport(options: ExportOptions, signal: AbortSignal, track: (jo
     else say(`Started export job ${job.id} (${job.status}); follow it at ${job._links[0]?.link ?? `/jobs/${job.id}`}`);
     return;
   }
-  const onUpdate = (update: Job) => {
-    track(update);
-    progress.job(update);
-  };
-  let finished: Job;
-  try {
-    finished = await client.waitForJob(job.id, { timeoutMs: options.timeout * 1000, onUpdate, signal });
-  } finally {
-    progress.end();
-  }
+  const finished = await followJob(client, job, options, progress, signal, track);
   if (finished.status !== 'COMPLETED') {
     if (options.json) print({ job: finished });
     throw new CommandFailure(jobFailureMessage(finished), exitCodes.jobFailed);

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { defaultWaitTimeoutMs, ElnClient, importOf, type ImportResult, type Job } from '../client/index.js';
 import { progressReporter } from '../client/progress/reporter.js';
-import { CommandFailure, connection, exitCodes, jobFailureMessage, runJobCommand, usageConventions, wholeNumber } from './clientCommand.js';
+import { CommandFailure, connection, exitCodes, followJob, jobFailureMessage, runJobCommand, usageConventions, wholeNumber } from './clientCommand.js';
 
 const helpText = `
 FILE is an RSpace XML export (.zip) or a .eln file from any ELN (eLabFTW, Kadi4Mat, SampleDB,
@@ -66,16 +66,7 @@ async function runImport(file: string, options: ImportCommandOptions, signal: Ab
   const progress = progressReporter(process.stderr, 'import');
   const job = await client.startImport(file, { folderId: options.into, signal, onUpload: (name, size) => progress.upload(name, size) });
   track(job);
-  const onUpdate = (update: Job) => {
-    track(update);
-    progress.job(update);
-  };
-  let finished: Job;
-  try {
-    finished = await client.waitForJob(job.id, { timeoutMs: options.timeout * 1000, onUpdate, signal });
-  } finally {
-    progress.end();
-  }
+  const finished = await followJob(client, job, options, progress, signal, track);
   if (options.json) process.stdout.write(`${JSON.stringify({ job: finished }, null, 2)}\n`);
   if (finished.status !== 'COMPLETED') throw new CommandFailure(jobFailureMessage(finished, 'import'), exitCodes.jobFailed);
   if (!options.json) console.log(importSummary(file, importOf(finished)));

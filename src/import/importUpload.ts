@@ -8,9 +8,9 @@ import { blobInput } from './archiveInput.js';
 import { openArchive } from './archiveReader.js';
 import { isElnArchive, readCrate } from './crateReader.js';
 import { importArchive, type ImportHooks } from './importer.js';
-import type { ImportLimits } from './limits.js';
+import { checkItemCount, type ImportLimits } from './limits.js';
 import { isRspaceXmlArchive, readRspaceXml } from './rspaceXml.js';
-import type { ArchiveSource, SourceArchive } from './source.js';
+import type { ArchiveSource, SourceArchive, SourceItem } from './source.js';
 
 const rspaceDocument = /^(doc[^/]*)\/\1\.xml$/;
 
@@ -30,6 +30,10 @@ async function readSource(source: ArchiveSource): Promise<SourceArchive> {
   );
 }
 
+function itemCount(items: SourceItem[]): number {
+  return items.reduce((n, item) => n + 1 + (item.kind === 'DOCUMENT' ? item.files.length : itemCount(item.children)), 0);
+}
+
 /** Imports an import job's uploaded archive into its owner's space (importer.ts). */
 export async function importUpload(
   parts: { db: Kysely<DB>; blobs: BlobStore; config: { importLimits: ImportLimits } },
@@ -41,6 +45,7 @@ export async function importUpload(
   const archive = await openArchive(blobInput(parts.blobs, uploadKey, size), parts.config.importLimits);
   try {
     const source = await readSource(archive);
+    checkItemCount(itemCount(source.items) + source.galleryFiles.length, parts.config.importLimits);
     hooks.signal.throwIfAborted();
     const target = { name: archiveName.replace(/\.(zip|eln)$/i, ''), intoFolderId, format: source.format, jobId: job.id };
     return await importArchive(parts.db, parts.blobs, viewer, archive, source, target, hooks);
