@@ -25,6 +25,7 @@ import { findFormByName, insertForm } from '../store/queries/forms.js';
 import { insertMedia, ownFilesBySha256 } from '../store/queries/media.js';
 import { insertRecord } from '../store/queries/records.js';
 import { runTask } from '../threads/pool.js';
+import { StagedBlobs } from './stagedBlobs.js';
 import { Slices } from '../threads/slices.js';
 import {
   markedKeys,
@@ -139,20 +140,21 @@ export async function importArchive(
   if (into?.kind === 'NOTEBOOK') throw illegalArgument('An import goes into a folder, not a notebook: its folders could not sit in one');
   const items = [...walk(archive.items)];
   const documents = items.filter((i): i is SourceDocument => i.kind === 'DOCUMENT');
-  const stored: StoredBlob[] = [];
+  const staged = new StagedBlobs(db, blobs, target.jobId);
   try {
-    const files = await storeFiles(db, blobs, viewer, source, [...documents.flatMap((d) => d.files), ...archive.galleryFiles], warnings, stored, hooks);
+    const files = await storeFiles(db, staged, viewer, source, [...documents.flatMap((d) => d.files), ...archive.galleryFiles], warnings, hooks);
     const prepared = await prepareDocuments(documents, files, warnings);
     hooks.signal.throwIfAborted();
     await hooks.beforeWrite();
     return await db.transaction().execute(async (trx) => {
       const result = await writeRecords(trx, viewer, archive, target, into?.id ?? null, items, files, prepared, warnings, () => hooks.beat(trx));
+      await staged.adopt(trx);
       hooks.signal.throwIfAborted();
       await hooks.commit(trx, result);
       return result;
     });
   } catch (error) {
-    await Promise.all(stored.map((blob) => blobs.delete(blob.key).catch(() => undefined)));
+    await staged.discard();
     throw error;
   }
 }
@@ -160,12 +162,11 @@ export async function importArchive(
 /** Stores each file the archive holds once, by key; the same bytes twice, or bytes the importer has, become one file. */
 async function storeFiles(
   db: Kysely<DB>,
-  blobs: BlobStore,
+  staged: StagedBlobs,
   viewer: Viewer,
   source: ArchiveSource,
   wanted: SourceFile[],
   warnings: string[],
-  stored: StoredBlob[],
   hooks: ImportHooks,
 ): Promise<Map<string, PlacedFile>> {
   const sizes = new Map(source.entries.map((e) => [e.path, e.size]));
@@ -180,7 +181,7 @@ async function storeFiles(
       warnings.push(`File "${file.name}" (${file.path}) is listed but not in the archive; left out`);
       continue;
     }
-    const blob = await blobs.put(await source.open(file.path));
+    const blob = await staged.put(await source.open(file.path));
     done += blob.size;
     // Files take most of an import's time; the records' transaction is the last few percent.
     hooks.onProgress(0.9 * (done / total));
@@ -192,13 +193,12 @@ async function storeFiles(
     }
     const same = bySha.get(blob.sha256);
     if (same) {
-      await blobs.delete(blob.key);
+      await staged.drop(blob.key);
       byKey.set(file.key, same);
       // Documents that showed it under its own name now show the one file's.
       if (same.source.name !== file.name) warnings.push(`File "${file.name}" (${file.path}) holds the same bytes as "${same.source.name}"; stored once, under that name`);
       continue;
     }
-    stored.push(blob);
     const placed: PlacedFile = { source: file, number: bySha.size + 1, stored: blob, contentType: safeContentType(file.contentType) };
     bySha.set(blob.sha256, placed);
     byKey.set(file.key, placed);
@@ -206,8 +206,7 @@ async function storeFiles(
   // The importer's own copy of the same bytes is the file: an archive imported twice adds no bytes.
   for (const [sha256, own] of await ownFilesBySha256(db, viewer.user.id, [...bySha.keys()])) {
     const placed = bySha.get(sha256)!;
-    await blobs.delete(placed.stored!.key);
-    stored.splice(stored.indexOf(placed.stored!), 1);
+    await staged.drop(placed.stored!.key);
     placed.stored = undefined;
     placed.id = own.id;
     placed.contentType = own.contentType;

@@ -3,6 +3,7 @@ import { jobTimings } from '../domain/jobTimings.js';
 import { isoNow } from '../domain/time.js';
 import { archivesOfUnfinishedJobs, expiredArchives, forgetUpload, runningJobIds, uploadsOfFinishedImports } from '../store/queries/jobLifecycle.js';
 import { discardOrphanPlans } from '../store/queries/exportPlan.js';
+import { abandonedImportBlobs, forgetImportBlobs } from '../store/queries/importBlobs.js';
 import { removeArchive } from './archiveRemoval.js';
 import type { JobParts } from './parts.js';
 import { recoverOrphanedJobs } from './recovery.js';
@@ -10,7 +11,8 @@ import { recoverOrphanedJobs } from './recovery.js';
 /**
  * Housekeeping on a timer: deletes archives past their expiry (the job stays COMPLETED with its
  * figures), removes drafts and export plans no running job owns, the archives of jobs that ended
- * without completing and the uploads of imports that ended, and queues again jobs whose process died.
+ * without completing, the uploads of imports that ended and the files no import attempt kept, and
+ * queues again jobs whose process died.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -84,6 +86,13 @@ export class Sweeper {
       for (const { id, key } of await uploadsOfFinishedImports(db)) {
         await this.parts.blobs.delete(key);
         await forgetUpload(db, id);
+      }
+    });
+    await this.step('import files', async () => {
+      // Files an import stored that no record took: its attempt died, or its failure could not remove them.
+      for (const { jobId, key } of await abandonedImportBlobs(db)) {
+        await this.parts.blobs.delete(key);
+        await forgetImportBlobs(db, jobId, [key]);
       }
     });
     await this.step('recovery', async () => {

@@ -36,6 +36,7 @@ const primaryKeys: { readonly [T in CopiedTable]: readonly (keyof DB[T] & string
   field_links: ['field_id', 'target_id'],
   comments: ['id'],
   export_jobs: ['id'],
+  import_blobs: ['job_id', 'blob_key'],
   export_plan: ['job_id', 'record_id'],
 };
 

@@ -9,6 +9,7 @@ import * as rateLimits from './migrations/2026-12-07-01-rate-limits.js';
 import * as crateEntities from './migrations/2026-12-08-01-crate-entities.js';
 import * as imports from './migrations/2026-12-08-02-imports.js';
 import * as comments from './migrations/2026-12-08-03-comments.js';
+import * as importBlobs from './migrations/2026-12-08-04-import-blobs.js';
 
 /** Every migration, in order. A name, once released, never changes. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-08-01-crate-entities': crateEntities,
   '2026-12-08-02-imports': imports,
   '2026-12-08-03-comments': comments,
+  '2026-12-08-04-import-blobs': importBlobs,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -150,6 +150,12 @@ export interface ExportJobsTable {
 }
 
 /** One record of a running export's plan (src/export/plan.ts); the rows go when the job ends. */
+/** A blob an import job stored that no record names yet (see the migration that makes it). */
+export interface ImportBlobsTable {
+  job_id: number;
+  blob_key: string;
+}
+
 export interface ExportPlanTable {
   job_id: number;
   record_id: number;
@@ -192,6 +198,7 @@ export interface DB {
   field_files: FieldFilesTable;
   field_links: FieldLinksTable;
   comments: CommentsTable;
+  import_blobs: ImportBlobsTable;
   export_jobs: ExportJobsTable;
   export_plan: ExportPlanTable;
   rate_limits: RateLimitsTable;
