@@ -303,6 +303,8 @@ async function writeRecords(
   const owner = viewer.user.id;
   const ids: Record<string, number> = {};
   const counts = { folders: 0, notebooks: 0, documents: 0, revisions: 0, comments: 0, files: 0, filesReused: 0 };
+  // Asked again in the transaction: the folder may have been deleted while the files were stored.
+  if (intoFolderId !== null) await writableRecord(trx, viewer, intoFolderId, ['FOLDER']);
   const folderId =
     intoFolderId ??
     (await insertRecord(trx, {
