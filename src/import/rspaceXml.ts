@@ -1,6 +1,13 @@
+import { inOrder } from '../export/ordered.js';
 import { isoDate, readDocument, type ArchiveIndex, type ReadDocument } from './rspaceDocument.js';
 import type { ArchiveSource, SourceArchive, SourceContainer, SourceDocument, SourceFile, SourceItem, SourcePerson } from './source.js';
 import { child, childText, childrenNamed, parseXml, type XmlElement } from './xmlTree.js';
+
+/**
+ * Entries read at once, in order: each read is a request of its own to the blob store (a GET
+ * from S3), so one at a time left an archive of 5,000 documents waiting on 10,000 in a row.
+ */
+const readsAtOnce = 8;
 
 /** Metadata is read whole; a single field can be large (pasted tables, images as data URLs), so the cap is generous. */
 export const maxMetadataBytes = 64 * 1024 * 1024;
@@ -139,10 +146,11 @@ function buildTree(folders: TreeFolder[], documents: { doc: SourceDocument; fold
 
 async function readGallery(source: ArchiveSource, sizes: Map<string, number>): Promise<SourceFile[]> {
   const files: SourceFile[] = [];
-  for (const entry of source.entries) {
+  const listed = source.entries.flatMap((entry) => {
     const folder = galleryXml.exec(entry.path)?.[1];
-    if (!folder) continue;
-    const meta = await readXml(source, entry.path);
+    return folder ? [{ folder, path: entry.path }] : [];
+  });
+  for await (const { folder, meta } of inOrder(listed, async ({ folder, path }) => ({ folder, meta: await readXml(source, path) }), readsAtOnce)) {
     const name = childText(meta, 'linkFile', 'fileName');
     const filePath = name === undefined || name.includes('/') ? undefined : `${folder}/${name}`;
     if (filePath === undefined || !sizes.has(filePath)) continue;
@@ -169,8 +177,8 @@ export async function readRspaceXml(source: ArchiveSource): Promise<SourceArchiv
   const folders = readFolders(has('folderTree.xml') ? await readXml(source, 'folderTree.xml') : undefined, users);
 
   const parsed: { folder: string; xml: XmlElement; id: string }[] = [];
-  for (const folder of documentFolders(source)) {
-    const xml = await readXml(source, `${folder}/${folder}.xml`);
+  const documentXmls = inOrder(documentFolders(source), async (folder) => ({ folder, xml: await readXml(source, `${folder}/${folder}.xml`) }), readsAtOnce);
+  for await (const { folder, xml } of documentXmls) {
     if (xml.name !== 'archivalDocument' || !/^\d+$/.test(xml.attributes.docId ?? '')) {
       warnings.push(`${folder}/${folder}.xml is not an RSpace document (no archivalDocument with a docId); left out`);
       continue;
@@ -188,9 +196,11 @@ export async function readRspaceXml(source: ArchiveSource): Promise<SourceArchiv
 
   const current = new Map<string, ReadDocument>();
   const kept = new Map<string, ReadDocument[]>();
-  for (const { folder, xml, id } of parsed) {
-    const formPath = `${folder}/${folder}_form.xml`;
-    const form = has(formPath) ? await readXml(source, formPath) : undefined;
+  const withForms = inOrder(parsed, async (p) => {
+    const formPath = `${p.folder}/${p.folder}_form.xml`;
+    return { ...p, form: has(formPath) ? await readXml(source, formPath) : undefined };
+  }, readsAtOnce);
+  for await (const { folder, xml, id, form } of withForms) {
     const read = readDocument(xml, folder, form, index, warnings);
     if (new RegExp(`-${id}-rev\\d+$`).test(folder)) kept.set(id, [...(kept.get(id) ?? []), read]);
     else if (current.has(id)) warnings.push(`${folder} repeats document SD${id}; left out`);
