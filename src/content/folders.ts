@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Db } from '../store/db.js';
 import type { DB } from '../store/schema.js';
 import { illegalArgument, invalidField } from '../domain/errors.js';
 import type { RecordKind, RecordRow } from '../domain/model.js';
@@ -75,4 +76,11 @@ export async function folderTree(
     childrenPage(db, folder.id, kinds, order, page),
   ]);
   return { folder, totalHits, records };
+}
+
+/** A folder of the viewer's to import an archive into: not a notebook, which could not hold the archive's folders. */
+export async function importFolder(db: Db, viewer: Viewer, id: number): Promise<RecordRow> {
+  const folder = await writableRecord(db, viewer, id, ['FOLDER', 'NOTEBOOK']);
+  if (folder.kind === 'NOTEBOOK') throw illegalArgument('An import goes into a folder, not a notebook: its folders could not sit in one');
+  return folder;
 }

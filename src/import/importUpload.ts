@@ -9,10 +9,8 @@ import { openArchive } from './archiveReader.js';
 import { isElnArchive, readCrate } from './crateReader.js';
 import { importArchive, type ImportHooks } from './importer.js';
 import { checkItemCount, type ImportLimits } from './limits.js';
-import { isRspaceXmlArchive, readRspaceXml } from './rspaceXml.js';
+import { carriesRspaceDocuments, isRspaceXmlArchive, readRspaceXml } from './rspaceXml.js';
 import type { ArchiveSource, SourceArchive, SourceItem } from './source.js';
-
-const rspaceDocument = /^(doc[^/]*)\/\1\.xml$/;
 
 /**
  * What the archive is, read by the reader that loses least: a `.eln` that carries RSpace's XML
@@ -21,7 +19,7 @@ const rspaceDocument = /^(doc[^/]*)\/\1\.xml$/;
  */
 async function readSource(source: ArchiveSource): Promise<SourceArchive> {
   if (isElnArchive(source)) {
-    if (source.entries.some((e) => rspaceDocument.test(e.path))) return { ...(await readRspaceXml(source)), format: 'eln' };
+    if (carriesRspaceDocuments(source)) return { ...(await readRspaceXml(source)), format: 'eln' };
     return readCrate(source);
   }
   if (isRspaceXmlArchive(source)) return readRspaceXml(source);

@@ -1,7 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { BlobStore, StoredBlob } from '../blobs/blobStore.js';
 import { contentLimits } from '../domain/contentLimits.js';
-import { illegalArgument } from '../domain/errors.js';
 import {
   escapeHtml,
   renderPlaceholders,
@@ -15,7 +14,7 @@ import type { ImportResult } from '../domain/exportJob.js';
 import type { Form, Provenance } from '../domain/model.js';
 import type { Viewer } from '../domain/permissions.js';
 import { isoNow } from '../domain/time.js';
-import { writableRecord } from '../content/access.js';
+import { importFolder } from '../content/folders.js';
 import { safeFileName, safeContentType } from '../content/files.js';
 import { normaliseTags } from '../content/documents.js';
 import type { DB } from '../store/schema.js';
@@ -88,6 +87,9 @@ interface PreparedDocument {
 
 const sha256Pattern = /^[0-9a-f]{64}$/i;
 
+/** A field the source has no content for (its form has more fields than the source gave). */
+const noContent: PreparedContent = { html: '', references: { fileIds: [], documentIds: [] } };
+
 /** A comment is a remark, not a field: a longer one is cut, with a warning. */
 const maxCommentLength = 100_000;
 
@@ -136,8 +138,8 @@ export async function importArchive(
   hooks: ImportHooks,
 ): Promise<ImportResult> {
   const warnings = [...archive.warnings];
-  const into = target.intoFolderId === null ? null : await writableRecord(db, viewer, target.intoFolderId, ['FOLDER', 'NOTEBOOK']);
-  if (into?.kind === 'NOTEBOOK') throw illegalArgument('An import goes into a folder, not a notebook: its folders could not sit in one');
+  // Asked before any file is stored, and again in the transaction: it may be deleted meanwhile.
+  if (target.intoFolderId !== null) await importFolder(db, viewer, target.intoFolderId);
   const items = [...walk(archive.items)];
   const documents = items.filter((i): i is SourceDocument => i.kind === 'DOCUMENT');
   const staged = new StagedBlobs(db, blobs, target.jobId);
@@ -147,7 +149,7 @@ export async function importArchive(
     hooks.signal.throwIfAborted();
     await hooks.beforeWrite();
     return await db.transaction().execute(async (trx) => {
-      const result = await writeRecords(trx, viewer, archive, target, into?.id ?? null, items, files, prepared, warnings, () => hooks.beat(trx));
+      const result = await writeRecords(trx, viewer, archive, target, items, files, prepared, warnings, () => hooks.beat(trx));
       await staged.adopt(trx);
       hooks.signal.throwIfAborted();
       await hooks.commit(trx, result);
@@ -247,7 +249,7 @@ async function prepareDocuments(documents: SourceDocument[], files: Map<string, 
   const slices = new Slices();
   for (const doc of documents) {
     await slices.pause();
-    const fields: SourceField[] = doc.fields.length ? doc.fields.map((f) => ({ ...f })) : [{ name: 'Data', type: 'TEXT', content: '' }];
+    const fields: SourceField[] = doc.fields.length ? doc.fields : [{ name: 'Data', type: 'TEXT', content: '' }];
     const shown = new Set(fields.flatMap((f) => markedKeys(f.content, 'file')));
     const linked = new Set(fields.flatMap((f) => markedKeys(f.content, 'doc')));
     const extra = [
@@ -292,7 +294,6 @@ async function writeRecords(
   viewer: Viewer,
   archive: SourceArchive,
   target: ImportTarget,
-  intoFolderId: number | null,
   items: SourceItem[],
   files: Map<string, PlacedFile>,
   prepared: PreparedDocument[],
@@ -303,14 +304,13 @@ async function writeRecords(
   const owner = viewer.user.id;
   const ids: Record<string, number> = {};
   const counts = { folders: 0, notebooks: 0, documents: 0, revisions: 0, comments: 0, files: 0, filesReused: 0 };
-  // Asked again in the transaction: the folder may have been deleted while the files were stored.
-  if (intoFolderId !== null) await writableRecord(trx, viewer, intoFolderId, ['FOLDER']);
   const folderId =
-    intoFolderId ??
-    (await insertRecord(trx, {
+    target.intoFolderId !== null
+      ? (await importFolder(trx, viewer, target.intoFolderId)).id
+      : await insertRecord(trx, {
       kind: 'FOLDER', name: recordName(target.name, 'Import', 'The import folder', warnings), owner_id: owner,
-      parent_id: viewer.user.homeFolderId, created: now, modified: now, form_id: null, deleted_at: null,
-    }));
+        parent_id: viewer.user.homeFolderId, created: now, modified: now, form_id: null, deleted_at: null,
+      });
 
   // Gallery records first: each document's fields name them.
   const placed = new Set<PlacedFile>();
@@ -385,7 +385,7 @@ async function writeRecords(
     const modified = doc.doc.modified ?? doc.doc.created ?? now;
     const fieldIds: number[] = [];
     for (const [columnIndex, definition] of doc.form.fields.entries()) {
-      const { html, references } = render(doc.fields[columnIndex] ?? { html: '', references: { fileIds: [], documentIds: [] } });
+      const { html, references } = render(doc.fields[columnIndex] ?? noContent);
       const text = await runTask('plainText', html, html.length);
       const fieldId = await insertField(trx, { documentId, name: definition.name, type: definition.type, columnIndex, content: html, modified }, text);
       await replaceFieldReferences(trx, fieldId, references.fileIds, references.documentIds);
@@ -400,7 +400,7 @@ async function writeRecords(
         modified: revision.modified ?? modified,
         fields: doc.form.fields.map((definition, columnIndex) => ({
           id: fieldIds[columnIndex]!, name: definition.name, type: definition.type, columnIndex,
-          content: render(revision.fields[columnIndex] ?? { html: '', references: { fileIds: [], documentIds: [] } }).html,
+          content: render(revision.fields[columnIndex] ?? noContent).html,
           sanitiserVersion, modified: revision.modified ?? modified,
         })),
       });

@@ -20,6 +20,11 @@ function documentFolders(source: ArchiveSource): string[] {
   return source.entries.flatMap((e) => documentXml.exec(e.path)?.[1] ?? []);
 }
 
+/** Whether the archive holds RSpace's document XML: an RSpace XML archive, or a `.eln` that carries it. */
+export function carriesRspaceDocuments(source: ArchiveSource): boolean {
+  return source.entries.some((e) => documentXml.test(e.path));
+}
+
 /**
  * An RSpace XML archive, RSpace's own or elnport's: documents in `doc*` folders, or at least a
  * `folderTree.xml`. A `.eln` carries the same XML beside its `ro-crate-metadata.json` (RSpace's
@@ -28,7 +33,7 @@ function documentFolders(source: ArchiveSource): string[] {
 export function isRspaceXmlArchive(source: ArchiveSource): boolean {
   const paths = new Set(source.entries.map((e) => e.path));
   if (paths.has('ro-crate-metadata.json')) return false;
-  return documentFolders(source).length > 0 || paths.has('folderTree.xml');
+  return carriesRspaceDocuments(source) || paths.has('folderTree.xml');
 }
 
 async function readXml(source: ArchiveSource, path: string): Promise<XmlElement> {

@@ -6,7 +6,7 @@ import { archiveState, type ExportJob, type ExportRequest, type ImportJob, type 
 import type { Viewer } from '../domain/permissions.js';
 import { isoNow } from '../domain/time.js';
 import { isUniqueViolation } from '../store/dialect.js';
-import { jobsPage, findJob, insertExportJob, insertImportJob } from '../store/queries/exportJobs.js';
+import { findJob, insertExportJob, insertImportJob, unfinishedJob } from '../store/queries/exportJobs.js';
 import { abandonJob } from '../store/queries/jobLifecycle.js';
 import { removeArchive } from './archiveRemoval.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -86,9 +86,8 @@ export class ExportService {
       return job;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      // The job in the way is the owner's newest of its kind (none can be added while it is
-      // unfinished): come back when it is worth polling, and it may have finished.
-      const blocking = (await jobsPage(this.parts.db, viewer.user.id, 0, 20)).find((j) => j.kind === kind);
+      // Come back when the job in the way is worth polling: it may have finished.
+      const blocking = await unfinishedJob(this.parts.db, viewer.user.id, kind);
       throw tooManyRequests(`There is already a running ${kind} job`, retryAfterSeconds(blocking?.status ?? 'STARTING'));
     }
   }

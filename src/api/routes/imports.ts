@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { writableRecord } from '../../content/access.js';
-import { illegalArgument } from '../../domain/errors.js';
+import { importFolder } from '../../content/folders.js';
 import { retryAfterSeconds } from '../../jobs/exportService.js';
 import { viewerOf } from '../auth.js';
 import { errors } from '../schemas.js';
@@ -24,9 +23,7 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const job = await receiveUpload(request, async (upload) => {
         const intoFolderId = optionalId(upload.fields, 'folderId') ?? null;
         // Checked now, so a bad folder is a 404 or 422 at once and not a failed job later; the job checks again.
-        if (intoFolderId !== null && (await writableRecord(app.store.db, viewer, intoFolderId, ['FOLDER', 'NOTEBOOK'])).kind === 'NOTEBOOK') {
-          throw illegalArgument('An import goes into a folder, not a notebook: its folders could not sit in one');
-        }
+        if (intoFolderId !== null) await importFolder(app.store.db, viewer, intoFolderId);
         const asked = { archiveName: upload.fileName || 'Import', uploadKey: upload.blob.key, size: upload.blob.size, intoFolderId };
         return app.exports.submitImport(viewer, asked, request.id);
       });

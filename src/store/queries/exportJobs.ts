@@ -116,3 +116,15 @@ export async function jobsPage(db: Db, ownerId: number, offset: number, limit: n
     .execute();
   return rows.map(rowToJob);
 }
+
+/** The owner's unfinished job of a kind: at most one, by the unique index that refuses a second. */
+export async function unfinishedJob(db: Db, ownerId: number, kind: Job['kind']): Promise<Job | undefined> {
+  const row = await db
+    .selectFrom('export_jobs')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .where('kind', '=', kind)
+    .where('status', 'in', ['STARTING', 'STARTED'])
+    .executeTakeFirst();
+  return row && rowToJob(row);
+}
