@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/config.js';
 import { StagedBlobs } from '../src/import/stagedBlobs.js';
-import { Sweeper } from '../src/jobs/sweeper.js';
 import { insertImportJob } from '../src/store/queries/exportJobs.js';
-import { forEachDatabase, useLab } from './support/lab.js';
+import { forEachDatabase, sweepOnce, useLab } from './support/lab.js';
 
 forEachDatabase((kind) => {
   describe("an import's stored files", () => {
@@ -24,14 +22,10 @@ forEachDatabase((kind) => {
       const blob = await new StagedBlobs(db, l.server.blobs, job.id).put(Readable.from([Buffer.from('half an import')]));
       assert.deepEqual((await l.stored()).blobs.filter((b) => !before.includes(b)), [blob.key]);
 
-      const sweeper = new Sweeper(
-        { db, dialect: l.server.store.dialect, blobs: l.server.blobs, archives: l.server.archives, config: loadConfig({ ELNPORT_DATA_DIR: l.dataDir }), log: l.server.app.log },
-        () => undefined,
-      );
-      await sweeper.sweep();
+      await sweepOnce(l);
       assert.ok((await l.stored()).blobs.includes(blob.key), 'kept while its job runs');
       await db.updateTable('export_jobs').set({ status: 'FAILED' }).where('id', '=', job.id).execute();
-      await sweeper.sweep();
+      await sweepOnce(l);
       assert.ok(!(await l.stored()).blobs.includes(blob.key), 'removed once its job is over');
       assert.deepEqual(await db.selectFrom('import_blobs').selectAll().where('job_id', '=', job.id).execute(), []);
     });

@@ -1,25 +1,29 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { loadConfig } from '../src/config.js';
-import { Sweeper } from '../src/jobs/sweeper.js';
-import { importAndWait } from './support/archives.js';
-import { forEachDatabase, useLab, type Account, type Lab } from './support/lab.js';
+import { importAndWait, startImport } from './support/archives.js';
+import { expectError, forEachDatabase, sweepOnce, useLab, type Account, type Lab } from './support/lab.js';
 import { tempDir } from './support/tempDirs.js';
 
-/** A zip made by Python's zipfile from `entries` (name → text, or {link} for a symlink), written exactly as named. */
-function zipOf(entries: Record<string, string | { link: string }>, name = 'hostile.zip'): string {
+/**
+ * A zip made by Python's zipfile from `entries` (name → text, {link} for a symlink, or {base64}
+ * for bytes that are no text), written exactly as named.
+ */
+function zipOf(entries: Record<string, string | { link: string } | { base64: string }>, name = 'hostile.zip'): string {
   const file = path.join(tempDir('elnport-hostile-'), name);
   const script = `
-import json, sys, zipfile
+import base64, json, sys, zipfile
 entries = json.loads(sys.argv[2])
 with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     for name, data in entries.items():
         info = zipfile.ZipInfo(name)
         info.compress_type = zipfile.ZIP_DEFLATED
-        if isinstance(data, dict):
+        if isinstance(data, dict) and 'base64' in data:
+            z.writestr(info, base64.b64decode(data['base64']))
+        elif isinstance(data, dict):
             info.external_attr = 0o120777 << 16
             z.writestr(info, data['link'])
         else:
@@ -65,12 +69,7 @@ forEachDatabase((kind) => {
       assert.equal(job.result.httpCode, 500);
       assert.match(job.result.message, message);
       assert.equal(await recordsOf(lab(), mallory), records);
-      const l = lab();
-      const sweeper = new Sweeper(
-        { db: l.server.store.db, dialect: l.server.store.dialect, blobs: l.server.blobs, archives: l.server.archives, config: loadConfig({ ELNPORT_DATA_DIR: l.dataDir }), log: l.server.app.log },
-        () => undefined,
-      );
-      await sweeper.sweep();
+      await sweepOnce(lab());
       // Nothing new: the upload and every file stored for the import are gone (a sweep may also have
       // removed older imports' uploads meanwhile).
       assert.deepEqual((await lab().stored()).blobs.filter((b) => !blobs.includes(b)), []);
@@ -113,12 +112,14 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as
       const outer = zipOf({
         ...rspaceDocument('top', '<p>see attached</p>'),
         'top/media_inner-9/media_inner-9.xml': '<archivalGalleryMetadata id="9"><fileName>inner.zip</fileName><linkFile>inner.zip</linkFile><name>inner.zip</name><contentType>application/zip</contentType></archivalGalleryMetadata>',
-        'top/media_inner-9/inner.zip': inner.toString('latin1'),
+        'top/media_inner-9/inner.zip': { base64: inner.toString('base64') },
       });
       const job = await importAndWait(lab(), mallory.key, outer);
       assert.equal(job.status, 'COMPLETED', JSON.stringify(job.result));
-      const names = (await lab().server.store.db.selectFrom('media').innerJoin('records', 'records.id', 'media.record_id').select('file_name').where('owner_id', '=', mallory.id).execute()).map((r) => r.file_name);
-      assert.ok(!names.includes('evil.txt'), names.join(', '));
+      const media = await lab().server.store.db.selectFrom('media').innerJoin('records', 'records.id', 'media.record_id').select(['file_name', 'sha256']).where('owner_id', '=', mallory.id).execute();
+      // The zip is there, byte for byte, as one file; nothing from inside it is.
+      assert.deepEqual(media.filter((m) => m.sha256 === createHash('sha256').update(inner).digest('hex')).map((m) => m.file_name), ['inner.zip']);
+      assert.ok(!media.some((m) => m.file_name === 'evil.txt'), media.map((m) => m.file_name).join(', '));
     });
 
     it("keeps an archive's own <fileId=N> and data-file-id markup from reaching anyone's files", async () => {
@@ -145,11 +146,9 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as
       const l = lab();
       await l.restart({ ELNPORT_MAX_UPLOAD_MB: '1' });
       const blobs = (await l.stored()).blobs;
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(Buffer.alloc(2 * 1024 * 1024, 1))]), 'big.zip');
-      const r = await fetch(`${l.url}/api/v1/import`, { method: 'POST', headers: { apiKey: mallory.key }, body: form });
-      assert.equal(r.status, 413);
-      assert.equal(((await r.json()) as any).httpCode, 413);
+      const big = path.join(tempDir('elnport-big-'), 'big.zip');
+      fs.writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 1));
+      expectError(await startImport(l, mallory.key, big), 413, 41301);
       // Nothing new (the restart's first sweep may meanwhile remove uploads of the imports above).
       assert.deepEqual((await l.stored()).blobs.filter((b) => !blobs.includes(b)), []);
     });

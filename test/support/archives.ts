@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import assert from 'node:assert/strict';
+import type { Answer } from './http.js';
 import type { Lab } from './lab.js';
 import { tempDir } from './tempDirs.js';
 
@@ -103,13 +104,25 @@ export function xmllint(schema: string, files: string[]): { ok: boolean; output:
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
 
-/** Uploads an archive to POST /import (into `folderId` when given) and waits for the job; returns the finished job body. */
-export async function importAndWait(lab: Lab, key: string, file: string, folderId?: number, timeoutMs?: number): Promise<any> {
+/** POSTs an archive to /import (with `folderId` when given, a string as sent); the answer, whatever it is. */
+export async function startImport(lab: Lab, key: string, file: string, folderId?: number | string): Promise<Answer> {
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
   if (folderId !== undefined) form.append('folderId', String(folderId));
   const r = await fetch(`${lab.url}/api/v1/import`, { method: 'POST', headers: { apiKey: key }, body: form });
-  const body = (await r.json()) as any;
-  assert.equal(r.status, 202, JSON.stringify(body));
-  return waitForJob(lab, key, body.id, timeoutMs);
+  const text = await r.text();
+  return { status: r.status, headers: r.headers, body: JSON.parse(text), text };
+}
+
+/** Imports an archive (into `folderId` when given) and waits for the job; returns the finished job body. */
+export async function importAndWait(lab: Lab, key: string, file: string, folderId?: number, timeoutMs?: number): Promise<any> {
+  const started = await startImport(lab, key, file, folderId);
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  return waitForJob(lab, key, started.body.id, timeoutMs);
+}
+
+/** The metadata's @graph of a .eln file, read by unzip. */
+export function crateGraph(file: string): any[] {
+  const text = execFileSync('unzip', ['-p', file, '*/ro-crate-metadata.json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(text)['@graph'] as any[];
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
+import { Sweeper } from '../../src/jobs/sweeper.js';
 import { startServer, type Server } from '../../src/server.js';
 import { jsonCaller, type Answer, type Call } from './http.js';
 import { sharedFakeS3 } from './s3rver.js';
@@ -250,4 +251,10 @@ export function expectError(answer: Answer, httpCode: number, internalCode: numb
   }
   if (problems.length) throw new Error(`Not the expected error ${httpCode}/${internalCode}: ${problems.join('; ')}\n${answer.text}`);
   return body;
+}
+
+/** One sweeper pass over the lab's stores, now, as the server's own would run it: for tests of what a sweep removes. */
+export async function sweepOnce(lab: Lab): Promise<void> {
+  const { store, blobs, archives, app } = lab.server;
+  await new Sweeper({ db: store.db, dialect: store.dialect, blobs, archives, config: loadConfig({ ELNPORT_DATA_DIR: lab.dataDir }), log: app.log }, () => undefined).sweep();
 }
