@@ -87,8 +87,14 @@ describe('dispatch through pg-boss', { skip: postgresSkip }, () => {
     await untilStatus(start.body.id, 'COMPLETED');
     // A sweep that runs between a worker fetching the entry and claiming the job sees no waiting
     // entry and sends a second (queueEntries.ts), which then claims nothing: on a loaded machine
-    // that window is real, so only "every entry done, the job built once" is certain.
-    const entries = await entriesOf(start.body.id);
+    // that window is real, so only "every entry done, the job built once" is certain. pg-boss
+    // completes an entry after its handler returns, which is after the job's row says COMPLETED.
+    const deadline = Date.now() + 30_000;
+    let entries = await entriesOf(start.body.id);
+    while (!(entries.length >= 1 && entries.every((e) => e.state === 'completed')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      entries = await entriesOf(start.body.id);
+    }
     assert.ok(entries.length >= 1 && entries.every((e) => e.state === 'completed'), JSON.stringify(entries));
     const [row] = await query<{ attempts: number }>('select attempts from export_jobs where id = $1', [start.body.id]);
     assert.equal(row!.attempts, 1);
