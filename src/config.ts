@@ -37,6 +37,10 @@ export interface Config {
   /** How long a client may take over a request; each is explained where loadConfig sets it. */
   readonly timeouts: { readonly headersMs: number; readonly requestMs: number; readonly idleMs: number; readonly keepAliveMs: number };
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** Sign-in attempts (by password or key, POST /session) allowed per username and per address in a window. */
+  readonly signInLimit: { readonly max: number; readonly windowMs: number };
+  /** How long a sign-in session lasts, from sign-in: it is not extended by use. */
+  readonly sessionMs: number;
   readonly workers: number;
   readonly retentionHours: number;
   readonly logLevel: string;
@@ -156,6 +160,14 @@ export function loadConfig(env: Env = process.env, overrides: { role?: string; b
       max: integer(env, 'ELNPORT_RATE_LIMIT', 600, 1),
       windowMs: integer(env, 'ELNPORT_RATE_WINDOW_SECONDS', 60, 1) * 1000,
     }),
+    // Ten guesses a quarter-hour is plenty for a person who mistypes, and about a thousand a day
+    // for anyone guessing one account's password, from however many addresses.
+    signInLimit: Object.freeze({
+      max: integer(env, 'ELNPORT_SIGN_IN_ATTEMPTS', 10, 1),
+      windowMs: Math.round(positive(env, 'ELNPORT_SIGN_IN_WINDOW_MINUTES', 15) * 60_000),
+    }),
+    // A working day: a session left signed in on a shared lab computer ends by the next morning.
+    sessionMs: Math.round(positive(env, 'ELNPORT_SESSION_HOURS', 12) * 3_600_000),
     // Per process that runs jobs (role worker or all); 0 leaves jobs waiting for workers elsewhere.
     workers: integer(env, 'ELNPORT_WORKERS', os.availableParallelism(), 0),
     retentionHours: positive(env, 'ELNPORT_RETENTION_HOURS', 48),

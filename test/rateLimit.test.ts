@@ -232,7 +232,18 @@ describe('limits shared by API processes on one PostgreSQL', { skip: postgresSki
       await counter.close();
       assert.ok(!(await callers()).includes('test:ended'), 'swept once the process had waited a window');
       assert.ok((await callers()).includes('test:current'), 'an open window stays');
-      assert.equal(await deleteEndedWindows(db, 60_000), 0);
+      assert.equal(await deleteEndedWindows(db), 0);
+    });
+
+    it('ends each window by its own length: a sign-in window outlives a request window of the same age', async () => {
+      const { db } = pair().servers[0].store;
+      await countRequest(db, 'test:short', 60_000);
+      await countRequest(db, 'test:long', 15 * 60_000);
+      await sql`update rate_limits set window_start = now() - interval '61 seconds' where caller in ('test:short', 'test:long')`.execute(db);
+      assert.equal(await deleteEndedWindows(db), 1);
+      const left = (await db.selectFrom('rate_limits').select('caller').where('caller', 'in', ['test:short', 'test:long']).execute()).map((r) => r.caller);
+      assert.deepEqual(left, ['test:long']);
+      assert.equal((await countRequest(db, 'test:long', 15 * 60_000)).count, 2);
     });
   });
 

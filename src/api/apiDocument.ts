@@ -1,16 +1,19 @@
 import { createRequire } from 'node:module';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Config } from '../config.js';
+import { isSafeMethod, sessionCookie } from '../domain/sessions.js';
 import { version } from '../version.js';
 import { registerErrorHandling } from './errors.js';
 import { lazySchemaCompilers } from './lazySchemas.js';
 import { requestIdHeader, requestIdOf } from './requestIds.js';
+import { errors } from './schemas.js';
 
 const { license } = createRequire(import.meta.url)('../../package.json') as { license: string };
 
 const apiDescription = `Gets a lab's work out of its electronic lab notebook: the RSpace ELN API v1, its export jobs and the \
-content they export. Operations need an API key, in the \`apiKey\` header or as a Bearer token; the health check, \
-which needs none, still refuses one that is wrong.
+content they export. Operations need an API key, in the \`apiKey\` header or as a Bearer token, or the exports \
+page's session cookie (POST /session), with whose changes the session's CSRF token goes in X-CSRF-Token; the health \
+check, which needs none, still refuses a key that is wrong.
 
 Every refusal has the one error body. Besides the codes each operation lists, any request may be refused before it \
 reaches one: 400 when it is not valid HTTP/1.1 or has no Host header, 408 when it does not arrive in time, 413 or 415 \
@@ -30,6 +33,7 @@ const tags = [
   { name: 'export', description: 'Export jobs and their archives' },
   { name: 'jobs', description: 'Export and import jobs' },
   { name: 'import', description: 'Importing RSpace XML archives and .eln files (extension)' },
+  { name: 'session', description: 'Signing in to the exports page with a session cookie (extension)' },
 ];
 
 const docsPrefix = '/api/v1/docs';
@@ -84,7 +88,7 @@ class ApiDocument {
       schemaController: lazySchemaCompilers(),
     });
     registerErrorHandling(app);
-    const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }];
+    const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }, { session: [] }];
     await app.register(swagger, {
       openapi: {
         info: {
@@ -100,6 +104,12 @@ class ApiDocument {
           securitySchemes: {
             apiKey: { type: 'apiKey', in: 'header', name: 'apiKey' },
             bearer: { type: 'http', scheme: 'bearer', description: 'the API key as a Bearer token' },
+            session: {
+              type: 'apiKey',
+              in: 'cookie',
+              name: sessionCookie,
+              description: 'the exports page\'s session (POST /session); a change made with it needs the session\'s CSRF token in X-CSRF-Token',
+            },
           },
         },
         security,
@@ -112,6 +122,8 @@ class ApiDocument {
           tags: [url.split('/')[3] ?? ''],
           // An empty requirement lets a public route be called without a key.
           ...(route.config?.public ? { security: [{}, ...security] } : {}),
+          // Any change a session makes may lack its CSRF token (auth.ts).
+          ...(!route.config?.public && ![route.method].flat().every(isSafeMethod) ? { response: { ...(schema?.response as object | undefined), ...errors(403) } } : {}),
           // @fastify/swagger appends -head to a HEAD route's operationId, to tell it from a GET's when
           // both come from one route; ours are declared on their own, and named.
           ...(route.method === 'HEAD' && schema?.operationId ? { operationId: schema.operationId.replace(/-head$/, '') } : {}),

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
@@ -23,6 +24,7 @@ import { fileRoutes } from './routes/files.js';
 import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { importRoutes } from './routes/imports.js';
+import { sessionRoutes } from './routes/session.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -98,6 +100,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   await app.register(multipart, {
     limits: { fileSize: parts.config.maxUploadBytes, files: 1, fields: 20, parts: 25 },
   });
+  // Unsigned: the session token is itself a 256-bit secret, looked up by its hash.
+  await app.register(cookie);
   await app.register(authentication);
 
   await app.register(
@@ -112,6 +116,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       await api.register(exportRoutes);
       await api.register(jobRoutes);
       await api.register(importRoutes);
+      await api.register(sessionRoutes);
     },
     { prefix: '/api/v1' },
   );

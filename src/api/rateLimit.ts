@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { tooManyRequests } from '../domain/errors.js';
 import type { Db } from '../store/db.js';
 import { countRequest, deleteEndedWindows, type WindowCount } from '../store/queries/rateLimits.js';
@@ -17,6 +17,8 @@ export class RateLimiter {
     private readonly counter: RequestCounter,
     private readonly max: number,
     private readonly windowMs: number,
+    /** What is counted, as the 429's message names it. */
+    private readonly counted = 'requests',
   ) {}
 
   /** Counts one request by `caller`, sets the headers, and throws 429 past the limit. */
@@ -26,13 +28,22 @@ export class RateLimiter {
     reply.header('X-Rate-Limit-Remaining', Math.max(0, this.max - count));
     if (count > this.max) {
       // Retry-After: when this caller's window closes.
-      throw tooManyRequests(`Too many requests: at most ${this.max} every ${this.windowMs / 1000} s`, closesInMs / 1000);
+      throw tooManyRequests(`Too many ${this.counted}: at most ${this.max} every ${this.windowMs / 1000} s`, closesInMs / 1000);
     }
   }
 
   close(): Promise<void> {
     return this.counter.close();
   }
+}
+
+/**
+ * Where the app's limits count. On PostgreSQL any number of API processes serve one site, and a
+ * caller's limit must hold across them all; SQLite's one process keeps its counts in memory, with
+ * no query per request.
+ */
+export function requestCounter(app: FastifyInstance, windowMs: number): RequestCounter {
+  return app.store.dialect === 'postgres' ? new DatabaseCounter(app.store.db, windowMs, app.log) : new MemoryCounter(windowMs);
 }
 
 /**
@@ -96,7 +107,7 @@ export class DatabaseCounter implements RequestCounter {
    */
   private sweep(): void {
     this.lastSweep = Date.now();
-    this.sweeping = deleteEndedWindows(this.db, this.windowMs)
+    this.sweeping = deleteEndedWindows(this.db)
       .then(
         () => undefined,
         (error: unknown) => this.log.warn({ err: error }, 'removing ended rate-limit windows failed'),

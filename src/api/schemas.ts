@@ -28,6 +28,7 @@ export type ErrorBodyType = Static<typeof ErrorBody>;
 const errorMeanings = {
   400: 'A parameter, field or body that is missing, of the wrong type, invalid or unreadable',
   401: 'No API key, an unknown or malformed one, a disabled account, or a caller who may not do this',
+  403: 'A change made with the session cookie but without its CSRF token in X-CSRF-Token',
   404: 'Nothing with that id, or nothing the caller may see: the two answer alike',
   410: 'The export has expired and its archive was deleted',
   413: 'The request or its file is larger than the server takes',
@@ -69,6 +70,11 @@ export const UserSummary = Type.Object({
   hasSysAdminRole: Type.Boolean(),
   _links: Links,
 });
+
+export const UserDetails = Type.Composite([
+  UserSummary,
+  Type.Object({ role: Type.String(), affiliation: Type.Union([Type.String(), Type.Null()]), enabled: Type.Boolean() }),
+]);
 
 export function paginated<T extends TSchema>(key: string, item: T) {
   return Type.Object({

@@ -20,6 +20,11 @@ export function userJson(user: User) {
   };
 }
 
+/** A user as whoami, the sysadmin's user routes and a session describe them (UserDetails). */
+export function userDetailsJson(user: User) {
+  return { ...userJson(user), role: user.role, affiliation: user.affiliation, enabled: user.enabled };
+}
+
 export function recordPath(record: RecordRow): string {
   switch (record.kind) {
     case 'DOCUMENT':

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.js';
-import { generateApiKey, hashPassword, isWellFormedApiKey, type ApiKeyHasher } from '../domain/apiKeys.js';
+import { generateApiKey, isWellFormedApiKey, type ApiKeyHasher } from '../domain/apiKeys.js';
+import { hashPassword } from '../domain/passwords.js';
 import { illegalArgument, invalidField, notFound } from '../domain/errors.js';
 import { systemRoles, type SystemRole, type User } from '../domain/model.js';
 import { isoNow } from '../domain/time.js';

@@ -1,4 +1,4 @@
-import { createHmac, hash as oneShotHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash as oneShotHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const keyPattern = /^[A-Za-z0-9_]{16,64}$/;
 const keyAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -56,11 +56,4 @@ export class ApiKeyHasher {
   #keyed(digest: Buffer): string {
     return `${scheme}${createHmac('sha256', this.#secret).update(digest).digest('hex')}`;
   }
-}
-
-/** Passwords are not used by the API, but RSpace's user shape carries one: keep it salted and slow. */
-export function hashPassword(password: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, 32);
-  return `scrypt$${salt.toString('hex')}$${hash.toString('hex')}`;
 }

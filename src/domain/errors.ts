@@ -100,8 +100,22 @@ export function unauthorized(message: string): ElnportError {
   return new ElnportError(401, 40101, message);
 }
 
+/**
+ * A request a signed-in page's cookie came with, but not the page's CSRF token (sessions.ts):
+ * it may come from another site's page, so it is refused, whoever the cookie names. 40301 is an
+ * extension: RSpace has no sessions.
+ */
+export function csrfRefused(message: string): ElnportError {
+  return new ElnportError(403, 40301, message);
+}
+
 export function notFound(what: string, id: number | string): ElnportError {
   return new ElnportError(404, 40402, `No ${what} with id ${id}`);
+}
+
+/** GET /session asked with an API key: there is a caller, but no session to describe. */
+export function noSession(): ElnportError {
+  return new ElnportError(404, 40402, 'No session: this request came with an API key, not a session cookie');
 }
 
 export function routeNotFound(method: string, url: string): ElnportError {

@@ -4,6 +4,7 @@ import { isoNow } from '../domain/time.js';
 import { archivesOfUnfinishedJobs, expiredArchives, forgetUpload, runningJobIds, uploadsOfFinishedImports } from '../store/queries/jobLifecycle.js';
 import { discardOrphanPlans } from '../store/queries/exportPlan.js';
 import { abandonedImportBlobs, forgetImportBlobs } from '../store/queries/importBlobs.js';
+import { deleteExpiredSessions } from '../store/queries/sessions.js';
 import { removeArchive } from './archiveRemoval.js';
 import type { JobParts } from './parts.js';
 import { recoverOrphanedJobs } from './recovery.js';
@@ -12,7 +13,7 @@ import { recoverOrphanedJobs } from './recovery.js';
  * Housekeeping on a timer: deletes archives past their expiry (the job stays COMPLETED with its
  * figures), removes drafts and export plans no running job owns, the archives of jobs that ended
  * without completing, the uploads of imports that ended and the files no import attempt kept, and
- * queues again jobs whose process died.
+ * sign-in sessions past their expiry, and queues again jobs whose process died.
  */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -95,6 +96,7 @@ export class Sweeper {
         await forgetImportBlobs(db, jobId, [key]);
       }
     });
+    await this.step('sessions', async () => void (await deleteExpiredSessions(db, isoNow())));
     await this.step('recovery', async () => {
       const { requeued } = await recoverOrphanedJobs(this.parts, 'sweep');
       if (requeued.length) await this.onRequeued(requeued);

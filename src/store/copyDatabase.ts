@@ -14,9 +14,10 @@ import type { DB } from './schema.js';
 /**
  * Tables whose rows are nobody's to keep: each caller's rate-limit window (empty on SQLite,
  * whose one process counts in memory; written by every request the migrated site serves, which
- * must not make a re-run refuse the target).
+ * must not make a re-run refuse the target), and sign-in sessions (people sign in again on the
+ * moved site; one made there must not make a re-run refuse it either).
  */
-const transient = { rate_limits: true } as const;
+const transient = { rate_limits: true, sessions: true } as const;
 type CopiedTable = Exclude<keyof DB, keyof typeof transient>;
 
 /**

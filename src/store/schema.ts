@@ -184,6 +184,18 @@ export interface RateLimitsTable {
   caller: string;
   window_start: Date;
   count: number;
+  /** The window's length: sign-in attempts (`login-…` callers) are counted over longer windows than requests. */
+  window_ms: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the cookie's token: the token itself is never stored. */
+  token_hash: string;
+  user_id: number;
+  /** Sent back in X-CSRF-Token by every state-changing request the session makes. */
+  csrf_token: string;
+  created: string;
+  expires: string;
 }
 
 export interface DB {
@@ -202,6 +214,7 @@ export interface DB {
   export_jobs: ExportJobsTable;
   export_plan: ExportPlanTable;
   rate_limits: RateLimitsTable;
+  sessions: SessionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,16 +1,15 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { invalidField, missingParameter, unauthorized } from '../../domain/errors.js';
-import { groupRoles, groupTypes, systemRoles, type User } from '../../domain/model.js';
+import { groupRoles, groupTypes, systemRoles } from '../../domain/model.js';
 import { isSysadmin } from '../../domain/permissions.js';
 import { createGroup } from '../../content/groups.js';
 import { createUser, enableUser } from '../../content/users.js';
 import { countUsers, listUsersPage } from '../../store/queries/users.js';
 import { userOf } from '../auth.js';
 import { page, pageLinks } from '../links.js';
-import { errors, IdParams, PageQuery, paginated } from '../schemas.js';
-import { userJson } from '../views.js';
-import { UserDetails } from './userDetails.js';
+import { errors, IdParams, PageQuery, paginated, UserDetails } from '../schemas.js';
+import { userDetailsJson } from '../views.js';
 import { GroupJson, groupJson } from './groups.js';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -53,10 +52,6 @@ function requireSysadmin(request: FastifyRequest): void {
   if (!isSysadmin(user)) throw unauthorized(`${user.username} is not a sysadmin`);
 }
 
-function details(user: User) {
-  return { ...userJson(user), role: user.role, affiliation: user.affiliation, enabled: user.enabled };
-}
-
 export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Every route of this plugin is a sysadmin's; refuse others before reading what they sent
   // (the body is parsed before preValidation, so a broken body would otherwise answer first).
@@ -74,7 +69,7 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { user, apiKey } = await createUser(app.store.db, app.store.apiKeys, request.body);
-      return reply.code(201).send({ ...details(user), apiKey });
+      return reply.code(201).send({ ...userDetailsJson(user), apiKey });
     },
   );
 
@@ -91,7 +86,7 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const p = page(request.query);
       const [totalHits, users] = await Promise.all([countUsers(app.store.db), listUsersPage(app.store.db, p.offset, p.limit)]);
-      return { totalHits, pageNumber: p.pageNumber, users: users.map(details), _links: pageLinks(request, totalHits, p.pageNumber, p.pageSize) };
+      return { totalHits, pageNumber: p.pageNumber, users: users.map(userDetailsJson), _links: pageLinks(request, totalHits, p.pageNumber, p.pageSize) };
     },
   );
 
@@ -107,7 +102,7 @@ export const sysadminRoutes: FastifyPluginAsyncTypebox = async (app) => {
           response: { 200: UserDetails, ...(action === 'enable' ? errors(400, 401, 404, 429, 500) : errors(400, 401, 404, 422, 429, 500)) },
         },
       },
-      async (request) => details(await enableUser(app.store.db, userOf(request), request.params.id, action === 'enable')),
+      async (request) => userDetailsJson(await enableUser(app.store.db, userOf(request), request.params.id, action === 'enable')),
     );
   }
 

@@ -25,7 +25,7 @@ const stillOpen = (windowMs: number) => sql<boolean>`rate_limits.window_start + 
 const upsertWindow = compiledOnce((db: Db, caller: string, windowMs: number) =>
   db
     .insertInto('rate_limits')
-    .values({ caller, window_start: sql<Date>`now()`, count: 1 })
+    .values({ caller, window_start: sql<Date>`now()`, count: 1, window_ms: windowMs })
     .onConflict((oc) =>
       oc.column('caller').doUpdateSet({
         window_start: sql<Date>`case when ${stillOpen(windowMs)} then rate_limits.window_start else now() end`,
@@ -44,11 +44,14 @@ export async function countRequest(db: Db, caller: string, windowMs: number): Pr
   return { count: row!.count, closesInMs: row!.closes_in_ms };
 }
 
-/** Removes windows that are over (a caller's next request opens a new one anyway); how many went. */
-export async function deleteEndedWindows(db: Db, windowMs: number): Promise<number> {
+/**
+ * Removes windows that are over (a caller's next request opens a new one anyway), each by its own
+ * length: the sign-in limit's windows are longer than the request limit's; how many went.
+ */
+export async function deleteEndedWindows(db: Db): Promise<number> {
   const result = await db
     .deleteFrom('rate_limits')
-    .where(sql<boolean>`window_start + ${windowLength(windowMs)} <= now()`)
+    .where(sql<boolean>`window_start + window_ms * interval '1 millisecond' <= now()`)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -43,6 +43,12 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
   return row && rowToUser(row);
 }
 
+/** A user with their stored password hash, which only signing in reads. */
+export async function findUserWithPassword(db: Db, username: string): Promise<{ user: User; passwordHash: string | null } | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  return row && { user: rowToUser(row), passwordHash: row.password_hash };
+}
+
 export async function findUsersByUsernames(db: Db, usernames: string[]): Promise<User[]> {
   if (usernames.length === 0) return [];
   const rows = await db.selectFrom('users').selectAll().where('username', 'in', usernames).execute();
