@@ -3,6 +3,7 @@ import http from 'node:http';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sessionTokenHash } from '../src/domain/sessions.js';
+import { startServer } from '../src/server.js';
 import { createCast, expectError, forEachDatabase, sweepOnce, useLab, type Answer, type Lab } from './support/lab.js';
 
 /**
@@ -15,7 +16,7 @@ import { createCast, expectError, forEachDatabase, sweepOnce, useLab, type Answe
  * it leaves from (any of 127/8 reaches the server), which the sign-in limit counts by.
  */
 function request(
-  lab: Lab,
+  lab: { url: string },
   method: string,
   path: string,
   options: { cookie?: string; csrf?: string; body?: unknown; from?: string; key?: string } = {},
@@ -175,6 +176,20 @@ forEachDatabase((kind) => {
       assert.equal((await lab().call('PUT', `/sysadmin/users/${carol.id}/disable`)).status, 200);
       expectError(await request(lab(), 'GET', '/userDetails/whoami', { cookie }), 401, 40101);
       expectError(await request(lab(), 'POST', '/session', { body: { username: 'carol', password: 'password123' }, from: '127.0.0.7' }), 401, 40101);
+    });
+
+    it('works across API processes on one database: signed in on one, used and ended on another', { skip: kind !== 'postgres' && 'one SQLite database has one process' }, async () => {
+      const other = await startServer({ ...lab().server.app.config, role: 'api', port: 0 });
+      try {
+        const { cookie, csrf } = await signIn(lab(), 'bob');
+        const there = await request(other, 'GET', '/session', { cookie });
+        assert.equal(there.status, 200);
+        assert.equal(there.body.csrfToken, csrf);
+        assert.equal((await request(other, 'DELETE', '/session', { cookie, csrf })).status, 204);
+        expectError(await request(lab(), 'GET', '/session', { cookie }), 401, 40101);
+      } finally {
+        await other.close();
+      }
     });
 
     it('keeps sessions in the database: they outlive a restart of the server', async () => {
