@@ -43,10 +43,30 @@ export interface Config {
   readonly sessionMs: number;
   readonly workers: number;
   readonly retentionHours: number;
+  /** Notices when a job ends (issue 12): where webhooks may reach, how long they are retried, and e-mail's SMTP server. */
+  readonly notices: NoticeSettings;
   readonly logLevel: string;
 }
 
+export interface NoticeSettings {
+  /** Webhooks may reach loopback, private and link-local addresses, and use plain http. */
+  readonly allowPrivate: boolean;
+  /** How long a delivery is retried before it is FAILED. */
+  readonly retryForMs: number;
+  /** null: e-mail notices are off. */
+  readonly smtpUrl: string | null;
+  /** The sender of e-mail notices; set whenever smtpUrl is. */
+  readonly mailFrom: string | null;
+}
+
 type Env = Record<string, string | undefined>;
+
+function flag(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (['', '0', 'false', 'no'].includes(raw)) return false;
+  if (['1', 'true', 'yes'].includes(raw)) return true;
+  throw invalidConfig(`${name} must be 1 or 0 (true or false), got "${env[name]}"`);
+}
 
 function integer(env: Env, name: string, fallback: number, min: number): number {
   const raw = env[name];
@@ -107,6 +127,22 @@ function timeouts(env: Env, maxUploadBytes: number): Config['timeouts'] {
     // An idle keep-alive connection is kept longer than the 60 s after which common load
     // balancers drop theirs, so the balancer never sends a request down a connection being closed.
     keepAliveMs: Math.round(positive(env, 'ELNPORT_KEEP_ALIVE_TIMEOUT_SECONDS', 72) * 1000),
+  });
+}
+
+function notices(env: Env): NoticeSettings {
+  const smtpUrl = url(env, 'ELNPORT_SMTP_URL', ['smtp:', 'smtps:']);
+  const mailFrom = env.ELNPORT_MAIL_FROM?.trim() || null;
+  if (smtpUrl !== null && mailFrom === null) throw invalidConfig('ELNPORT_MAIL_FROM (the sender of e-mail notices) must be set when ELNPORT_SMTP_URL is');
+  // An address, alone or as `Name <address>`: nodemailer takes both.
+  if (mailFrom !== null && !/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(mailFrom)) {
+    throw invalidConfig(`ELNPORT_MAIL_FROM must be an e-mail address (or "Name <address>"), got "${mailFrom}"`);
+  }
+  return Object.freeze({
+    allowPrivate: flag(env, 'ELNPORT_WEBHOOK_ALLOW_PRIVATE'),
+    retryForMs: Math.round(positive(env, 'ELNPORT_WEBHOOK_RETRY_FOR_SECONDS', 86_400) * 1000),
+    smtpUrl,
+    mailFrom,
   });
 }
 
@@ -171,6 +207,7 @@ export function loadConfig(env: Env = process.env, overrides: { role?: string; b
     // Per process that runs jobs (role worker or all); 0 leaves jobs waiting for workers elsewhere.
     workers: integer(env, 'ELNPORT_WORKERS', os.availableParallelism(), 0),
     retentionHours: positive(env, 'ELNPORT_RETENTION_HOURS', 48),
+    notices: notices(env),
     logLevel: env.LOG_LEVEL || 'info',
   });
 }

@@ -7,6 +7,7 @@ import type { ArchiveStore } from './blobs/archiveStore.js';
 import type { BlobStore } from './blobs/blobStore.js';
 import { openBlobStores } from './blobs/openStores.js';
 import { ExportService } from './jobs/exportService.js';
+import { Notifier } from './notices/notifier.js';
 import { openStore, type Store } from './store/db.js';
 import { closeThreads } from './threads/pool.js';
 import { version } from './version.js';
@@ -42,10 +43,14 @@ export async function openParts(config: Config): Promise<Parts> {
 export async function startServer(config: Config, given?: Parts, logger?: Logger): Promise<Server> {
   const parts = given ?? (await openParts(config));
   const log = logger ?? pino({ level: config.logLevel });
-  const exports = new ExportService({ ...parts, db: parts.store.db, dialect: parts.store.dialect, config, log });
+  const jobParts = { db: parts.store.db, dialect: parts.store.dialect, config, log };
+  // Notices are made and sent where jobs run: an api process only answers and queues.
+  const notifier = config.role === 'api' ? undefined : new Notifier(jobParts);
+  const exports = new ExportService({ ...parts, ...jobParts, onJobEnded: notifier && (() => notifier.nudge()) });
   let app: FastifyInstance | undefined;
   try {
     await exports.start();
+    notifier?.start();
     const worker = config.role === 'worker';
     app = worker ? await buildHealthApp({ role: config.role, exports, logger: log }) : await buildApp({ config, ...parts, exports, logger: log });
     // Fastify's own line, the only one: it names each address a wildcard host listens on.
@@ -67,6 +72,7 @@ export async function startServer(config: Config, given?: Parts, logger?: Logger
         (closing ??= (async () => {
           await server.close();
           await exports.stop();
+          await notifier?.stop();
           // Before the threads: the store's checkpoints run on them (store/walCheckpoints.ts).
           await parts.store.close();
           await closeThreads();
@@ -75,6 +81,7 @@ export async function startServer(config: Config, given?: Parts, logger?: Logger
   } catch (error) {
     await app?.close();
     await exports.stop();
+    await notifier?.stop();
     await parts.store.close();
     await closeThreads();
     throw error;

@@ -33,6 +33,7 @@ const tags = [
   { name: 'export', description: 'Export jobs and their archives' },
   { name: 'jobs', description: 'Export and import jobs' },
   { name: 'import', description: 'Importing RSpace XML archives and .eln files (extension)' },
+  { name: 'me', description: "The caller's notices when a job ends: webhook, e-mail, deliveries (extension)" },
   { name: 'session', description: 'Signing in to the exports page with a session cookie (extension)' },
 ];
 

@@ -25,6 +25,7 @@ import { exportRoutes } from './routes/exports.js';
 import { jobRoutes } from './routes/jobs.js';
 import { importRoutes } from './routes/imports.js';
 import { sessionRoutes } from './routes/session.js';
+import { notificationRoutes } from './routes/notifications.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -117,6 +118,7 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       await api.register(jobRoutes);
       await api.register(importRoutes);
       await api.register(sessionRoutes);
+      await api.register(notificationRoutes);
     },
     { prefix: '/api/v1' },
   );

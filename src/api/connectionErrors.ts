@@ -2,8 +2,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { httpFailure, payloadTooLarge, type ElnportError } from '../domain/errors.js';
-import { errorBody } from './errors.js';
+import { errorBody, httpFailure, payloadTooLarge, type ElnportError } from '../domain/errors.js';
 import { requestIdHeader, requestIdOf } from './requestIds.js';
 
 /**

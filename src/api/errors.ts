@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ElnportError,
+  errorBody,
   httpFailure,
   internalError,
   invalidField,
@@ -12,20 +13,7 @@ import {
   unreadableBody,
 } from '../domain/errors.js';
 import { redactedUrl, requestIdHeader } from './requestIds.js';
-import type { ErrorBodyType } from './schemas.js';
 
-export function errorBody(error: ElnportError): ErrorBodyType {
-  return {
-    status: error.status,
-    httpCode: error.httpCode,
-    internalCode: error.internalCode,
-    message: error.message,
-    messageCode: null,
-    errors: error.errors,
-    iso8601Timestamp: new Date().toISOString(),
-    data: error.data,
-  };
-}
 
 interface AjvIssue {
   instancePath: string;
@@ -53,6 +41,11 @@ function fromValidation(issues: AjvIssue[], context: string, request: FastifyReq
   if (first.keyword === 'additionalProperties') {
     const extra = String(first.params.additionalProperty);
     return invalidFields([{ field: extra, rejectedValue: null, objectName: context, message: `${extra} is not a known field` }]);
+  }
+  // A closed object's `additionalProperties: Type.Never()` (ajv's removeAdditional would silently
+  // drop keys under `false`): the one use of `not` in our schemas.
+  if (first.keyword === 'not') {
+    return invalidFields([{ field, rejectedValue: null, objectName: context, message: `${field} is not a known field` }]);
   }
   return invalidFields(
     issues.map((issue) => ({

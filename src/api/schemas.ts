@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 
 /** Schemas shared by several route files; each route file holds its own as well. */
 
@@ -17,7 +17,6 @@ export const ErrorBody = Type.Object(
     data: Type.Union([Type.Null(), Type.Object({}, { additionalProperties: true })]),
   },
 );
-export type ErrorBodyType = Static<typeof ErrorBody>;
 
 /**
  * What each refusal means, for the OpenAPI document: a route lists, with `errors(…)`, the codes it

@@ -60,6 +60,31 @@ export class ElnportError extends Error {
   }
 }
 
+/** The contract's error body (api/schemas.ts ErrorBody describes it to clients). */
+export interface ErrorJson {
+  status: string;
+  httpCode: number;
+  internalCode: number;
+  message: string;
+  messageCode: null;
+  errors: string[];
+  iso8601Timestamp: string;
+  data: Record<string, unknown> | null;
+}
+
+export function errorBody(error: ElnportError): ErrorJson {
+  return {
+    status: error.status,
+    httpCode: error.httpCode,
+    internalCode: error.internalCode,
+    message: error.message,
+    messageCode: null,
+    errors: error.errors,
+    iso8601Timestamp: new Date().toISOString(),
+    data: error.data,
+  };
+}
+
 export function invalidField(field: string, rejectedValue: unknown, message: string, objectName = 'request'): ElnportError {
   const validationErrors: ValidationError[] = [{ field, rejectedValue, objectName, message }];
   return new ElnportError(400, 40002, message, { data: { validationErrors } });

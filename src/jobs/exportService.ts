@@ -98,6 +98,7 @@ export class ExportService {
       if (await abandonJob(this.parts.db, job.id, 'Cancelled by its owner', isoNow())) {
         this.parts.log.info({ jobId: job.id, was: job.status }, `${job.kind} job cancelled`);
         this.running?.abort(job.id, new Cancelled('Cancelled by its owner'));
+        this.parts.onJobEnded?.(job.id);
         return;
       }
       // It finished meanwhile: fall through with its new state.

@@ -118,6 +118,7 @@ export class JobRunner {
       },
     );
     if (completed) {
+      this.parts.onJobEnded?.(job.id);
       const { documents, folders, files, skipped } = built.counts;
       this.parts.log.info(
         { jobId: job.id, bytes: built.size, durationMs: Date.now() - began, records: documents + folders + files, skipped },
@@ -151,6 +152,7 @@ export class JobRunner {
         if (!(await completeImport(trx, job.id, this.workerId, imported, isoNow()))) throw notOurs();
       },
     });
+    this.parts.onJobEnded?.(job.id);
     const { counts, warnings } = result;
     this.parts.log.info({ jobId: job.id, durationMs: Date.now() - began, ...counts, warnings: warnings.length }, 'import job completed');
   }
@@ -171,7 +173,10 @@ export class JobRunner {
     const message = expected ? error.message : `The ${job.kind} failed because of an internal error; it has been logged`;
     // Logged before the job's row is touched, which may fail too, and whether or not the job is still this worker's.
     if (!expected) this.parts.log.error({ err: error, jobId: job.id }, `${job.kind} job broke`);
-    if (await failJob(this.parts.db, job.id, this.workerId, message, isoNow())) this.parts.log.info({ jobId: job.id, message }, `${job.kind} job failed`);
+    if (await failJob(this.parts.db, job.id, this.workerId, message, isoNow())) {
+      this.parts.log.info({ jobId: job.id, message }, `${job.kind} job failed`);
+      this.parts.onJobEnded?.(job.id);
+    }
     return 'settled';
   }
 }

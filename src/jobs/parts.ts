@@ -16,4 +16,6 @@ export interface JobParts {
   archives: ArchiveStore;
   config: Config;
   log: FastifyBaseLogger;
+  /** A job ended here (COMPLETED, FAILED, ABANDONED): its notices need not wait for the notifier's next poll. */
+  onJobEnded?: (jobId: number) => void;
 }

@@ -18,7 +18,7 @@ const everyHeartbeat = '9999';
  * database's clock, is taken.
  */
 export async function recoverOrphanedJobs(
-  parts: Pick<JobParts, 'db' | 'dialect' | 'log' | 'archives'>,
+  parts: Pick<JobParts, 'db' | 'dialect' | 'log' | 'archives' | 'onJobEnded'>,
   at: 'start' | 'sweep',
 ): Promise<{ requeued: number[]; failed: number[] }> {
   if (parts.dialect === 'sqlite' && at === 'sweep') return { requeued: [], failed: [] };
@@ -27,6 +27,7 @@ export async function recoverOrphanedJobs(
   const staleBefore = parts.dialect === 'sqlite' ? everyHeartbeat : databaseClock(parts.dialect, -jobTimings.staleAfterMs);
   const { requeued, failed, archives } = await recoverInterruptedJobs(parts.db, staleBefore, jobTimings.maxAttempts, isoNow());
   if (requeued.length || failed.length) parts.log.warn({ requeued, failed, at }, 'recovered interrupted export jobs');
+  for (const id of failed) parts.onJobEnded?.(id);
   // A dead worker's archive, committed but never completed: its next attempt makes another.
   for (const name of archives) {
     // One that cannot be removed now must not keep the others: no row names them any more.

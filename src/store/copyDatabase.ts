@@ -39,6 +39,8 @@ const primaryKeys: { readonly [T in CopiedTable]: readonly (keyof DB[T] & string
   export_jobs: ['id'],
   import_blobs: ['job_id', 'blob_key'],
   export_plan: ['job_id', 'record_id'],
+  notification_settings: ['user_id'],
+  notice_deliveries: ['id'],
 };
 
 export type TableName = CopiedTable;

@@ -11,6 +11,7 @@ import * as imports from './migrations/2026-12-08-02-imports.js';
 import * as comments from './migrations/2026-12-08-03-comments.js';
 import * as importBlobs from './migrations/2026-12-08-04-import-blobs.js';
 import * as sessions from './migrations/2026-12-09-01-sessions.js';
+import * as notices from './migrations/2026-12-09-02-notices.js';
 
 /** Every migration, in order. A name, once released, never changes. */
 const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-08-03-comments': comments,
   '2026-12-08-04-import-blobs': importBlobs,
   '2026-12-09-01-sessions': sessions,
+  '2026-12-09-02-notices': notices,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -147,6 +147,8 @@ export interface ExportJobsTable {
   upload_key: ColumnType<string | null, string | null | undefined, string | null>;
   /** What a completed import created (ImportResult, as JSON). */
   result_json: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 1 once the notices of the job's end are made (store/queries/notices.ts). */
+  noticed: Flag;
 }
 
 /** One record of a running export's plan (src/export/plan.ts); the rows go when the job ends. */
@@ -188,6 +190,35 @@ export interface RateLimitsTable {
   window_ms: number;
 }
 
+/** A user's choice of notices (issue 12); no row until they first read or set it. */
+export interface NotificationSettingsTable {
+  user_id: number;
+  webhook_url: string | null;
+  email_enabled: Flag;
+  webhook_secret: string;
+  modified: string;
+}
+
+/** One notice of one ended job on one channel, and how its attempts went. */
+export interface NoticeDeliveriesTable {
+  id: Id;
+  job_id: number;
+  owner_id: number;
+  channel: string;
+  target: string;
+  event: string;
+  status: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  created: string;
+  give_up_at: string;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  response_status: number | null;
+  error: string | null;
+  claimed_by: string | null;
+  claimed_until: string | null;
+}
+
 export interface SessionsTable {
   /** SHA-256 (hex) of the cookie's token: the token itself is never stored. */
   token_hash: string;
@@ -215,6 +246,8 @@ export interface DB {
   export_plan: ExportPlanTable;
   rate_limits: RateLimitsTable;
   sessions: SessionsTable;
+  notification_settings: NotificationSettingsTable;
+  notice_deliveries: NoticeDeliveriesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -223,3 +256,6 @@ export type RecordRowDb = Selectable<RecordsTable>;
 export type NewRecordRow = Insertable<RecordsTable>;
 export type FieldRowDb = Selectable<FieldsTable>;
 export type ExportJobRow = Selectable<ExportJobsTable>;
+export type NotificationSettingsRow = Selectable<NotificationSettingsTable>;
+export type NoticeDeliveryRow = Selectable<NoticeDeliveriesTable>;
+export type NewNoticeDeliveryRow = Insertable<NoticeDeliveriesTable>;

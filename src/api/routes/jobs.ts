@@ -1,11 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { exportFailed, notFound } from '../../domain/errors.js';
+import { notFound } from '../../domain/errors.js';
 import { isTerminal, type Job } from '../../domain/exportJob.js';
+import { jobView } from '../../domain/jobView.js';
 import { retryAfterSeconds } from '../../jobs/exportService.js';
 import { countJobs, jobsPage, findJob } from '../../store/queries/exportJobs.js';
 import { userOf } from '../auth.js';
-import { errorBody } from '../errors.js';
 import { apiUrl, page, pageLinks } from '../links.js';
 import { ErrorBody, errors, IdParams, Links, PageQuery } from '../schemas.js';
 
@@ -48,35 +48,9 @@ export const JobJson = Type.Object({
   _links: Links,
 });
 
-function result(job: Job) {
-  if (job.kind === 'import' && job.status === 'COMPLETED' && job.imported) return { kind: 'import' as const, ...job.imported };
-  if (job.status === 'COMPLETED' && job.archive) {
-    return {
-      checksum: job.archive.checksum,
-      algorithm: 'CRC32' as const,
-      size: job.archive.size,
-      expiryDate: job.archive.expiryDate,
-      sha256: job.archive.sha256,
-      archiveName: job.archive.name,
-      documentsExported: job.counts?.documents ?? 0,
-      foldersExported: job.counts?.folders ?? 0,
-      filesExported: job.counts?.files ?? 0,
-      recordsSkipped: job.counts?.skipped ?? 0,
-    };
-  }
-  if (job.status === 'FAILED') {
-    // Dated when it failed, as it was stored: the same answer at every poll.
-    const failure = errorBody(exportFailed(job.errorMessage ?? `The ${job.kind} failed`));
-    return { ...failure, iso8601Timestamp: job.finished ?? failure.iso8601Timestamp };
-  }
-  return null;
-}
-
-/** RSpace's job shape: the enclosure link first when there is an archive, then self. */
+/** RSpace's job shape (domain/jobView.ts), its links at this request's address. */
 export function jobJson(request: FastifyRequest, job: Job) {
-  const self = { link: apiUrl(request, `/jobs/${job.id}`), rel: 'self' };
-  const links = job.status === 'COMPLETED' && job.archive ? [{ link: apiUrl(request, `/export/${job.archive.name}`), rel: 'enclosure' }, self] : [self];
-  return { id: job.id, status: job.status, percentComplete: job.percentComplete, result: result(job), _links: links };
+  return jobView(job, apiUrl(request, ''));
 }
 
 export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
