@@ -74,7 +74,10 @@ describe('webhook targets, checked against SSRF', () => {
     assert.equal(delivery.jobId, jobId);
     // The owner cancelled it: the webhook is told, as a script may be waiting on the job.
     assert.equal(delivery.event, 'ABANDONED');
-    assert.ok(['RETRYING', 'FAILED'].includes(delivery.status), delivery.status);
+    // Refused for good: no retries against an address webhooks may not reach.
+    const [settled] = await deliveriesWhen(lab(), bob, (ds) => ds[0]?.status !== 'PENDING' && ds[0]?.status !== undefined);
+    assert.equal(settled.status, 'FAILED');
+    assert.equal(settled.attempts, 1);
     assert.equal(delivery.responseStatus, null);
     assert.match(delivery.error, /^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/);
   });
@@ -85,5 +88,7 @@ describe('webhook targets, checked against SSRF', () => {
     assert.equal(delivery.jobId, jobId);
     assert.equal(delivery.target, 'https://127.0.0.1:9/hook');
     assert.match(delivery.error, /^refused: webhook\.url names 127\.0\.0\.1, a loopback address/);
+    assert.equal(delivery.status, 'FAILED');
+    assert.equal(delivery.attempts, 1);
   });
 });

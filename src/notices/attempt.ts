@@ -5,6 +5,11 @@ export interface Attempt {
   responseStatus: number | null;
   /** Why it was not delivered, short, for the user to read; null when it was. */
   error: string | null;
+  /**
+   * Not to be tried again: a target webhooks may not reach stays refused, and a day of retries
+   * would only knock at it 150 times.
+   */
+  final?: true;
 }
 
 /** An error as an attempt records it: its message, cut short (a receiver's words may be long). */

@@ -9,6 +9,9 @@ import { refusedAddress } from '../domain/addresses.js';
  * another when the notice is sent (DNS rebinding) is caught as it connects. A literal address in
  * the URL never reaches a lookup: webhookUrlProblem checks those.
  */
+/** The code of the error a refused name fails its request with. */
+export const refusedAddressCode = 'ELNPORT_REFUSED_ADDRESS';
+
 export const guardedLookup: LookupFunction = (hostname, options, callback) => {
   dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, '');
@@ -16,7 +19,7 @@ export const guardedLookup: LookupFunction = (hostname, options, callback) => {
     if (refused) {
       const why = refusedAddress(refused.address)!;
       const refusal: NodeJS.ErrnoException = new Error(`refused: ${hostname} resolves to ${refused.address}, ${why}, which webhooks may not reach`);
-      refusal.code = 'ELNPORT_REFUSED_ADDRESS';
+      refusal.code = refusedAddressCode;
       return callback(refusal, '');
     }
     // Node asks for every address when it races IPv4 against IPv6 (autoSelectFamily), else for one.

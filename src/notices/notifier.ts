@@ -132,7 +132,11 @@ export class Notifier {
     }
     const attempts = delivery.attempts + 1;
     // lastAttemptAt is the claim's moment, by the database's clock, as giveUpAt is.
-    const next = outcome.delivered ? { status: 'DELIVERED' as const, nextAttemptAt: null } : afterFailure(attempts, delivery.lastAttemptAt!, delivery.giveUpAt);
+    const next = outcome.delivered
+      ? { status: 'DELIVERED' as const, nextAttemptAt: null }
+      : outcome.final
+        ? { status: 'FAILED' as const, nextAttemptAt: null }
+        : afterFailure(attempts, delivery.lastAttemptAt!, delivery.giveUpAt);
     try {
       await recordAttempt(db, delivery.id, this.workerId, { ...next, responseStatus: outcome.responseStatus, error: outcome.error });
     } catch (error) {

@@ -4,7 +4,7 @@ import { noticeTimings } from '../domain/noticeRetry.js';
 import { webhookUrlProblem } from '../domain/webhookTarget.js';
 import { version } from '../version.js';
 import { failure, type Attempt } from './attempt.js';
-import { guardedLookup } from './guardedLookup.js';
+import { guardedLookup, refusedAddressCode } from './guardedLookup.js';
 
 /**
  * POSTs a notice's `body` to `target`: delivered on a 2xx answer; any other answer, no answer
@@ -15,7 +15,7 @@ import { guardedLookup } from './guardedLookup.js';
  */
 export function postWebhook(target: string, body: string, headers: Record<string, string>, allowPrivate: boolean): Promise<Attempt> {
   const problem = webhookUrlProblem(target, allowPrivate);
-  if (problem) return Promise.resolve({ delivered: false, responseStatus: null, error: `refused: ${problem}` });
+  if (problem) return Promise.resolve({ delivered: false, responseStatus: null, error: `refused: ${problem}`, final: true });
   const url = new URL(target);
   const send = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve) => {
@@ -36,9 +36,9 @@ export function postWebhook(target: string, body: string, headers: Record<string
       response.resume();
       response.on('close', () => clearTimeout(deadline));
     });
-    request.on('error', (error) => {
+    request.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(deadline);
-      resolve(failure(error));
+      resolve(error.code === refusedAddressCode ? { ...failure(error), final: true } : failure(error));
     });
     request.end(body);
   });
