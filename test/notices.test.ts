@@ -51,7 +51,7 @@ forEachDatabase((kind) => {
       assert.equal(first.status, 200, first.text);
       assert.deepEqual(Object.keys(first.body).sort(), ['email', 'webhook', 'webhookSecret']);
       assert.equal(first.body.webhook, null);
-      assert.deepEqual(first.body.email, { enabled: false, address: 'alice@test.lab' });
+      assert.deepEqual(first.body.email, { enabled: false, address: 'alice@test.lab', available: false });
       assert.match(first.body.webhookSecret, /^whsec_[A-Za-z0-9_-]{43}$/);
       const again = await lab().call('GET', '/me/notifications', { key: alice.key });
       assert.equal(again.body.webhookSecret, first.body.webhookSecret);

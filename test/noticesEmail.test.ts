@@ -53,7 +53,7 @@ describe('notices of ended jobs, by e-mail', () => {
   it('sends one message per ended job, plain and HTML: the download link and expiry, or why it failed', async () => {
     const on = await lab.call('PUT', '/me/notifications', { key: alice.key, body: { email: { enabled: true } } });
     assert.equal(on.status, 200, on.text);
-    assert.deepEqual(on.body.email, { enabled: true, address: 'alice@test.lab' });
+    assert.deepEqual(on.body.email, { enabled: true, address: 'alice@test.lab', available: true });
     assert.equal(on.body.webhook, null);
 
     const r = await lab.call('POST', '/documents', { key: alice.key, body: { name: 'Assay', fields: [{ content: '<p>OD600 0.42</p>' }] } });

@@ -14,6 +14,7 @@ const Settings = Type.Object({
   email: Type.Object({
     enabled: Type.Boolean({ description: 'An e-mail when a job ends; always false on a server with no SMTP server' }),
     address: Type.String({ description: "The user's e-mail address, where notices go (read-only here)" }),
+    available: Type.Boolean({ description: 'Whether this server sends e-mail at all (it has an SMTP server): a page offers the choice only then' }),
   }),
   webhookSecret: Type.String({ description: 'The key of the X-Elnport-Signature HMAC-SHA256, made on first read' }),
 });
@@ -47,7 +48,7 @@ const Delivery = Type.Object({
 function settingsJson(app: FastifyInstance, request: FastifyRequest, settings: NotificationSettings) {
   return {
     webhook: settings.webhookUrl ? { url: settings.webhookUrl } : null,
-    email: { enabled: settings.emailEnabled && app.config.notices.smtpUrl !== null, address: userOf(request).email },
+    email: { enabled: settings.emailEnabled && app.config.notices.smtpUrl !== null, address: userOf(request).email, available: app.config.notices.smtpUrl !== null },
     webhookSecret: settings.webhookSecret,
   };
 }
