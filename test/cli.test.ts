@@ -254,14 +254,16 @@ describe('the elnport command', () => {
 
 describe('elnport serve --demo', () => {
   const site = useSite();
-  let keys: Map<string, { role: string; key: string }>;
+  let keys: Map<string, { role: string; key: string; password?: string }>;
   let curl: RegExpExecArray;
 
   const curlLine = /^ {2}curl -s -X POST -H "apiKey: ([A-Za-z0-9_]{16,64})" (http:\/\/127\.0\.0\.1:(\d+))(\/api\/v1\/export\/html\/user)$/m;
 
-  function printedKeys(stdout: string): Map<string, { role: string; key: string }> {
-    const found = new Map<string, { role: string; key: string }>();
-    for (const m of stdout.matchAll(/^ {2}(\S+) +(ROLE_[A-Z]+) +([A-Za-z0-9_]{16,64})$/gm)) found.set(m[1]!, { role: m[2]!, key: m[3]! });
+  function printedKeys(stdout: string): Map<string, { role: string; key: string; password?: string }> {
+    const found = new Map<string, { role: string; key: string; password?: string }>();
+    for (const m of stdout.matchAll(/^ {2}(\S+) +(ROLE_[A-Z]+) +([A-Za-z0-9_]{16,64})(?: +password (\S+))?$/gm)) {
+      found.set(m[1]!, { role: m[2]!, key: m[3]!, ...(m[4] ? { password: m[4] } : {}) });
+    }
     return found;
   }
 
@@ -289,6 +291,18 @@ describe('elnport serve --demo', () => {
       const me = await whoami(site.port, key);
       assert.equal(me.status, 200);
       assert.equal(me.body.username, username);
+    }
+  });
+
+  it('prints the exports page and a password for each demo user but the sysadmin, which signs in there', async () => {
+    const page = await site.server!.printed(/^The exports page: (http:\/\/127\.0\.0\.1:(\d+))\/ \(sign in as alice with the password (\S+)\)$/m, 'printing the page');
+    assert.equal(Number(page[2]), site.port);
+    assert.equal(page[3], keys.get('alice')!.password);
+    assert.equal(keys.get('sysadmin')!.password, undefined);
+    for (const [username, { password }] of keys) {
+      if (!password) continue;
+      const r = await fetch(`${page[1]}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+      assert.equal(r.status, 200, `${username}: ${await r.text()}`);
     }
   });
 

@@ -12,6 +12,7 @@ import { checkZip, downloadArchive, waitForJob } from './support/archives.js';
 import { jsonCaller, type Call } from './support/http.js';
 import { postgresSkip, storedBy } from './support/lab.js';
 import { createPostgresDatabase, freePort, killAllServers, labLike, serve, type ServerProcess } from './support/process.js';
+import { ensurePageBuilt } from './support/webPage.js';
 
 /**
  * `elnport serve --role api|worker|all` (issue 10, item 1). On SQLite only `all` may run: the
@@ -229,6 +230,10 @@ describe('serve --role api and --role worker on PostgreSQL', { skip: postgresSki
     const api = await fetch(`http://127.0.0.1:${worker.healthPort}/api/v1/status`);
     assert.equal(api.status, 404, 'the health port serves no API either');
     assert.equal(((await api.json()) as { httpCode: number }).httpCode, 404, 'in the contract error shape');
+    assert.equal((await fetch(`http://127.0.0.1:${worker.healthPort}/`)).status, 404, 'nor the exports page');
+    ensurePageBuilt();
+    const page = await fetch(`http://127.0.0.1:${apiPort}/`);
+    assert.equal(page.status, 200, `which the api serves: ${await page.text()}`);
     await worker.server.kill('SIGTERM');
   });
 

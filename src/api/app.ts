@@ -26,6 +26,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { importRoutes } from './routes/imports.js';
 import { sessionRoutes } from './routes/session.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { registerWebPage } from './webPage.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -122,5 +123,6 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  await registerWebPage(app);
   return app;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,6 +19,8 @@ export interface DemoKey {
   username: string;
   role: string;
   apiKey: string;
+  /** To sign in to the exports page; the first sysadmin has none (it is made without one). */
+  password?: string;
 }
 
 /** A small RGB PNG drawn by `pixel`, so the demo needs no image files of its own. */
@@ -56,9 +59,10 @@ async function seed(store: Store, blobs: BlobStore): Promise<DemoKey[]> {
   const keys: DemoKey[] = [];
   const users: Record<string, User> = {};
   for (const [username, firstName, lastName, role] of people) {
-    const { user, apiKey } = await createUser(db, store.apiKeys, { username, firstName, lastName, role, email: `${username}@demo.lab` });
+    const password = randomBytes(9).toString('base64url');
+    const { user, apiKey } = await createUser(db, store.apiKeys, { username, firstName, lastName, role, email: `${username}@demo.lab`, password });
     users[username] = user;
-    keys.push({ username, role, apiKey });
+    keys.push({ username, role, apiKey, password });
   }
   await createGroup(db, {
     displayName: 'Demo Lab',

@@ -5,10 +5,11 @@ import { openParts, startServer } from '../server.js';
 import { seedDemoLab, type DemoKey } from './demo.js';
 
 function printKeys(url: string, keys: DemoKey[]): void {
-  console.log('\nDemo lab API keys (kept in the data directory as demo-keys.json):');
-  for (const k of keys) console.log(`  ${k.username.padEnd(10)} ${k.role.padEnd(14)} ${k.apiKey}`);
+  console.log('\nDemo lab API keys and passwords (kept in the data directory as demo-keys.json):');
+  for (const k of keys) console.log(`  ${k.username.padEnd(10)} ${k.role.padEnd(14)} ${k.apiKey}${k.password ? `  password ${k.password}` : ''}`);
   const alice = keys.find((k) => k.username === 'alice') ?? keys[0];
   if (alice) {
+    console.log(`\nThe exports page: ${url}/ (sign in as ${alice.username}${alice.password ? ` with the password ${alice.password}` : ''})`);
     console.log(`\nStart an export of ${alice.username}'s work, then follow the job it returns:`);
     console.log(`  curl -s -X POST -H "apiKey: ${alice.apiKey}" ${url}/api/v1/export/html/user`);
     console.log(`  curl -s -H "apiKey: ${alice.apiKey}" ${url}/api/v1/jobs/<id>\n`);
