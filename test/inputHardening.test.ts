@@ -123,7 +123,7 @@ forEachDatabase((kind) => {
 
       it('answers 400 in the error shape, never 500, on every paginated route', async () => {
         const paginated = (await operations(lab().call)).filter((op) => op.parameters.some((p) => p.in === 'query' && p.name === 'pageSize'));
-        assert.deepEqual(paginated.map((op) => op.path).sort(), ['/documents', '/folders/tree', '/folders/tree/{id}', '/jobs', '/sysadmin/users']);
+        assert.deepEqual(paginated.map((op) => op.path).sort(), ['/documents', '/folders/tree', '/folders/tree/{id}', '/jobs', '/me/notifications/deliveries', '/sysadmin/users']);
         const failures: string[] = [];
         for (const op of paginated) {
           const path = op.path.replace('{id}', String(ids.folders));
