@@ -396,6 +396,33 @@ function suite(kind: DatabaseKind): void {
     await screenshot(t, page, 'settings');
     await close();
   });
+
+  it('keeps the list across a reload, and cancels an export that waits for a worker', sqliteOnly, async () => {
+    // No worker: the export waits, as it would behind others, long enough to be cancelled.
+    await lab().restart({ ELNPORT_WORKERS: '0' });
+    try {
+      const { page, close } = await visit();
+      await signIn(page, 'pat');
+      await page.getByRole('link', { name: 'New export', exact: true }).click();
+      await heading(page, 'New export');
+      await page.getByLabel('Format').selectOption('xml');
+      await page.getByLabel('All my work').check();
+      const started = startedExport(page, /^\/api\/v1\/export\/xml\/user$/);
+      await page.getByRole('button', { name: 'Start export' }).click();
+      const jobId = ((await (await started).json()) as { id: number }).id;
+      const waiting = page.getByRole('heading', { level: 2, name: `Job ${jobId} Waiting for a worker` });
+      await waiting.waitFor();
+      await page.reload();
+      await waiting.waitFor();
+      await page.getByRole('button', { name: `Cancel Job ${jobId}` }).click();
+      await page.getByText(`Job ${jobId} cancelled.`).waitFor();
+      await page.getByRole('heading', { level: 2, name: `Job ${jobId} Cancelled or abandoned` }).waitFor();
+      assert.equal((await lab().call('GET', `/jobs/${jobId}`, { key: cast.pi.key })).body.status, 'ABANDONED');
+      await close();
+    } finally {
+      await lab().restart();
+    }
+  });
 }
 
 describe('the exports page in a browser, on SQLite', { skip: chromiumSkip }, () => suite('sqlite'));
