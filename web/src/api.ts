@@ -1,6 +1,6 @@
 /**
- * Every request the page makes, through the public HTTP API (../shared/CONTRACT.md and
- * /work/briefs/contract.md) and nothing else: the page can do only what any client may.
+ * Every request the page makes, through the public HTTP API (the one /api/v1/openapi.json
+ * describes) and nothing else: the page can do only what any client may.
  */
 
 export interface Link {
