@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { newBlobKey } from '../src/blobs/blobStore.js';
 import { S3BlobStore } from '../src/blobs/s3BlobStore.js';
+import { openS3Client } from '../src/blobs/s3Objects.js';
 import { storesAndGivesBack } from './support/blobStoreContract.js';
-import { fakeS3Bucket, startFakeS3, type FakeS3 } from './support/s3rver.js';
+import { credentialsEnv, fakeS3Bucket, startFakeS3, type FakeS3 } from './support/s3rver.js';
 
 /**
  * `bytes`, then a pause in which the store sends what it has, then the stream fails: a client
@@ -71,5 +74,44 @@ describe('S3BlobStore (against s3rver)', () => {
 
   it('refuses a key that is not one of its own', async () => {
     await assert.rejects(store.open('../archives/x'), /Not a blob key/);
+  });
+});
+
+describe('S3BlobStore against a service that takes connections and never answers', () => {
+  let silent: net.Server;
+  const sockets = new Set<net.Socket>();
+  let endpoint: string;
+  const credentials = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
+
+  before(async () => {
+    silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    // openS3Client takes credentials from the SDK's chain, as the server does.
+    Object.assign(process.env, credentialsEnv);
+  });
+  after(async () => {
+    for (const [name, value] of Object.entries(credentials)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('fails a read once the socket has been silent for ELNPORT_S3_TIMEOUT_SECONDS, instead of waiting for ever', { timeout: 20_000 }, async () => {
+    let connections = 0;
+    silent.on('connection', () => (connections += 1));
+    const settings = { endpoint, bucket: fakeS3Bucket, prefix: '', region: 'us-east-1', forcePathStyle: true, redirectSeconds: null, timeoutMs: 300 };
+    const store = new S3BlobStore(openS3Client(settings), settings);
+    await assert.rejects(store.open(newBlobKey()), (error: Error) => {
+      assert.doesNotMatch(error.message, /Not a blob key/);
+      return true;
+    });
+    // The SDK tried again on a new connection before it gave up: a timeout is a retryable failure.
+    assert.ok(connections >= 2, `${connections} connection(s)`);
   });
 });

@@ -19,14 +19,15 @@ describe('storage settings', () => {
       ELNPORT_S3_FORCE_PATH_STYLE: 'true',
       ELNPORT_S3_REDIRECT: 'true',
       ELNPORT_S3_REDIRECT_SECONDS: '120',
+      ELNPORT_S3_TIMEOUT_SECONDS: '2.5',
     });
     assert.deepEqual(settings, {
       kind: 's3',
-      s3: { endpoint: 'http://minio:9000', bucket: 'lab-archives', prefix: 'elnport/', region: 'eu-west-2', forcePathStyle: true, redirectSeconds: 120 },
+      s3: { endpoint: 'http://minio:9000', bucket: 'lab-archives', prefix: 'elnport/', region: 'eu-west-2', forcePathStyle: true, redirectSeconds: 120, timeoutMs: 2500 },
     });
     assert.deepEqual(storageSettings({ ELNPORT_BLOBS: 's3', ELNPORT_S3_BUCKET: 'abc' }), {
       kind: 's3',
-      s3: { endpoint: null, bucket: 'abc', prefix: '', region: 'us-east-1', forcePathStyle: false, redirectSeconds: null },
+      s3: { endpoint: null, bucket: 'abc', prefix: '', region: 'us-east-1', forcePathStyle: false, redirectSeconds: null, timeoutMs: 120_000 },
     });
   });
 
@@ -55,6 +56,10 @@ describe('storage settings', () => {
       [{ ...s3, ELNPORT_S3_FORCE_PATH_STYLE: 'yes' }, /ELNPORT_S3_FORCE_PATH_STYLE must be true or false, got "yes"/],
       [{ ...s3, ELNPORT_S3_REDIRECT: '1' }, /ELNPORT_S3_REDIRECT must be true or false, got "1"/],
       [{ ...s3, ELNPORT_S3_REDIRECT_SECONDS: '60' }, /ELNPORT_S3_REDIRECT_SECONDS is set, but ELNPORT_S3_REDIRECT is not true/],
+      ...['0', '-5', 'soon'].map((raw): [Record<string, string>, RegExp] => [
+        { ...s3, ELNPORT_S3_TIMEOUT_SECONDS: raw },
+        new RegExp(`ELNPORT_S3_TIMEOUT_SECONDS must be a positive number of seconds, got "${raw}"`),
+      ]),
       ...['0', '604801', '5m', '1.5', '-1', ' 60'].map((raw): [Record<string, string>, RegExp] => [
         { ...s3, ELNPORT_S3_REDIRECT: 'true', ELNPORT_S3_REDIRECT_SECONDS: raw },
         new RegExp(`ELNPORT_S3_REDIRECT_SECONDS must be a whole number of seconds from 1 to 604800, got "${raw.replace('.', '\\.')}"`),

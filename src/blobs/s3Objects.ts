@@ -13,6 +13,9 @@ export function openS3Client(settings: S3Settings): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    // The SDK sets no timeout of its own: an idle socket is closed after timeoutMs, which fails
+    // its request, and a connection that is not made within 10 s (or that, if shorter) is given up.
+    requestHandler: { connectionTimeout: Math.min(10_000, settings.timeoutMs), socketTimeout: settings.timeoutMs },
   });
 }
 

@@ -15,6 +15,12 @@ export interface S3Settings {
    * (ELNPORT_S3_REDIRECT); null: downloads stream through the API.
    */
   readonly redirectSeconds: number | null;
+  /**
+   * How long a request may go without a byte either way before it fails (and is retried by the
+   * SDK): without it, a service that takes a connection and never answers holds a blob read, an
+   * export or a sweeper pass for ever.
+   */
+  readonly timeoutMs: number;
 }
 
 export type StorageSettings = { readonly kind: 'local' } | { readonly kind: 's3'; readonly s3: S3Settings };
@@ -52,6 +58,20 @@ function redirectSeconds(env: Env): number | null {
   return seconds;
 }
 
+/**
+ * 120 s, as the API's own idle timeout: an archive streamed from the bucket to a client that
+ * stops reading for a while is not cut off from the bucket before the client would be cut off.
+ */
+const defaultTimeoutSeconds = 120;
+
+function timeoutMs(env: Env): number {
+  const raw = env.ELNPORT_S3_TIMEOUT_SECONDS;
+  if (!raw) return defaultTimeoutSeconds * 1000;
+  const seconds = Number(raw);
+  if (!(Number.isFinite(seconds) && seconds > 0)) throw invalidConfig(`ELNPORT_S3_TIMEOUT_SECONDS must be a positive number of seconds, got "${raw}"`);
+  return Math.round(seconds * 1000);
+}
+
 /** ELNPORT_BLOBS and the ELNPORT_S3_* variables, validated; part of the server's Config. */
 export function storageSettings(env: Env): StorageSettings {
   const kind = env.ELNPORT_BLOBS || 'local';
@@ -81,6 +101,7 @@ export function storageSettings(env: Env): StorageSettings {
       region: env.ELNPORT_S3_REGION || 'us-east-1',
       forcePathStyle: flag(env, 'ELNPORT_S3_FORCE_PATH_STYLE'),
       redirectSeconds: redirectSeconds(env),
+      timeoutMs: timeoutMs(env),
     }),
   });
 }

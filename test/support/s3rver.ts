@@ -41,7 +41,7 @@ export async function startFakeS3(): Promise<FakeS3> {
     return uploads ? path.join(bucketDir, uploads) : null;
   };
   const lister = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: fakeS3Credentials });
-  const settings = (prefix = ''): S3Settings => ({ endpoint, bucket: fakeS3Bucket, prefix, region: 'us-east-1', forcePathStyle: true, redirectSeconds: null });
+  const settings = (prefix = ''): S3Settings => ({ endpoint, bucket: fakeS3Bucket, prefix, region: 'us-east-1', forcePathStyle: true, redirectSeconds: null, timeoutMs: 120_000 });
   return {
     endpoint,
     settings,
