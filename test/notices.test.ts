@@ -17,7 +17,7 @@ import { deliveriesWhen, startReceiver } from './support/notices.js';
 forEachDatabase((kind) => {
   describe('notices of ended jobs, by webhook', () => {
     // A short retry window: a receiver that keeps failing is given up within seconds.
-    const lab = useLab(kind, { ELNPORT_WEBHOOK_ALLOW_PRIVATE: '1', ELNPORT_WEBHOOK_RETRY_FOR_SECONDS: '3' });
+    const lab = useLab(kind, { ELNPORT_WEBHOOK_ALLOW_PRIVATE: '1', ELNPORT_WEBHOOK_RETRY_FOR_SECONDS: '6' });
     let alice: Account;
     let bob: Account;
     let pat: Account;
