@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { storageSettings, type StorageSettings } from './blobs/s3Settings.js';
 import { invalidConfig } from './domain/errors.js';
+import { flag } from './envFlag.js';
 
 /**
  * What one `elnport serve` process does: `api` serves HTTP and queues jobs, `worker` runs the
@@ -60,13 +61,6 @@ export interface NoticeSettings {
 }
 
 type Env = Record<string, string | undefined>;
-
-function flag(env: Env, name: string): boolean {
-  const raw = (env[name] ?? '').trim().toLowerCase();
-  if (['', '0', 'false', 'no'].includes(raw)) return false;
-  if (['1', 'true', 'yes'].includes(raw)) return true;
-  throw invalidConfig(`${name} must be 1 or 0 (true or false), got "${env[name]}"`);
-}
 
 function integer(env: Env, name: string, fallback: number, min: number): number {
   const raw = env[name];

@@ -224,6 +224,8 @@ forEachDatabase((kind) => {
       const after = await lab().call('GET', `/jobs/${job.id}`, { key: alice.key });
       assert.equal(after.body.status, 'COMPLETED');
       assert.equal(after.body.result.checksum, job.result.checksum, 'the figures stay');
+      assert.equal(job.result.archiveDeleted, false);
+      assert.equal(after.body.result.archiveDeleted, true);
       const name = new URL(job._links[0].link).pathname.split('/').pop()!;
       const gone = expectError(await lab().call('GET', `/export/${name}`, { key: alice.key }), 410, 41001);
       assert.match(gone.message, /expired/);

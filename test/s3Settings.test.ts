@@ -53,8 +53,8 @@ describe('storage settings', () => {
       [{ ...s3, ELNPORT_S3_PREFIX: 'elnport' }, /ELNPORT_S3_PREFIX must be of .*, end with \//],
       [{ ...s3, ELNPORT_S3_PREFIX: 'lab?x/' }, /ELNPORT_S3_PREFIX must be of A-Z, a-z, 0-9, \., _, - and \//],
       [{ ...s3, ELNPORT_S3_PREFIX: '/elnport/' }, /ELNPORT_S3_PREFIX .* not start with one/],
-      [{ ...s3, ELNPORT_S3_FORCE_PATH_STYLE: 'yes' }, /ELNPORT_S3_FORCE_PATH_STYLE must be true or false, got "yes"/],
-      [{ ...s3, ELNPORT_S3_REDIRECT: '1' }, /ELNPORT_S3_REDIRECT must be true or false, got "1"/],
+      [{ ...s3, ELNPORT_S3_FORCE_PATH_STYLE: 'yes' }, /ELNPORT_S3_FORCE_PATH_STYLE must be true or false \(or 1 or 0\), got "yes"/],
+      [{ ...s3, ELNPORT_S3_REDIRECT: 'on' }, /ELNPORT_S3_REDIRECT must be true or false \(or 1 or 0\), got "on"/],
       [{ ...s3, ELNPORT_S3_REDIRECT_SECONDS: '60' }, /ELNPORT_S3_REDIRECT_SECONDS is set, but ELNPORT_S3_REDIRECT is not true/],
       ...['0', '-5', 'soon'].map((raw): [Record<string, string>, RegExp] => [
         { ...s3, ELNPORT_S3_TIMEOUT_SECONDS: raw },

@@ -224,6 +224,22 @@ forEachDatabase((kind) => {
     });
   });
 
+  describe('behind an HTTPS proxy (an https ELNPORT_PUBLIC_URL)', () => {
+    const lab = useLab(kind, { ELNPORT_PUBLIC_URL: 'https://eln.example.org' });
+
+    it('marks the session cookie Secure, and clears it the same way', async () => {
+      await lab().createUser('erin');
+      const answer = await request(lab(), 'POST', '/session', { body: { username: 'erin', password: 'password123' }, from: '127.0.4.1' });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      const { pair, attributes } = sessionCookieOf(answer);
+      assert.ok(attributes.includes('secure'), attributes.join('; '));
+      assert.ok(attributes.includes('httponly') && attributes.includes('samesite=strict'));
+      const out = await request(lab(), 'DELETE', '/session', { cookie: pair, csrf: answer.body.csrfToken });
+      assert.equal(out.status, 204);
+      assert.ok(sessionCookieOf(out).attributes.includes('secure'));
+    });
+  });
+
   describe('a session past its lifetime', () => {
     // 5.4 s: time enough for a loaded machine to sign in and use the session before it ends.
     const lab = useLab(kind, { ELNPORT_SESSION_HOURS: '0.0015' });

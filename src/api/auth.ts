@@ -49,7 +49,8 @@ export async function userByApiKey(app: FastifyInstance, key: string): Promise<U
   return enabledUser(found.user);
 }
 
-function enabledUser(user: User): User {
+/** The user, unless their account is disabled: a key, a session and a password alike stop working then. */
+export function enabledUser(user: User): User {
   if (!user.enabled) throw unauthorized(`The account ${user.username} is disabled`);
   return user;
 }

@@ -1,4 +1,5 @@
 import { invalidConfig } from '../domain/errors.js';
+import { flag } from '../envFlag.js';
 
 /** Where blobs and archives go when ELNPORT_BLOBS=s3. Credentials come from the AWS SDK's own chain. */
 export interface S3Settings {
@@ -26,13 +27,6 @@ export interface S3Settings {
 export type StorageSettings = { readonly kind: 'local' } | { readonly kind: 's3'; readonly s3: S3Settings };
 
 type Env = Record<string, string | undefined>;
-
-function flag(env: Env, name: string): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  throw invalidConfig(`${name} must be true or false, got "${raw}"`);
-}
 
 /**
  * 5 minutes: the client follows the redirect at once, and S3 checks a presigned URL when a

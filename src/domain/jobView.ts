@@ -28,6 +28,8 @@ function result(job: Job) {
       foldersExported: job.counts?.folders ?? 0,
       filesExported: job.counts?.files ?? 0,
       recordsSkipped: job.counts?.skipped ?? 0,
+      // Deleted by its owner, or by the sweeper once expired: the figures stay, the bytes are gone.
+      archiveDeleted: job.archive.deleted !== null,
     };
   }
   if (job.status === 'FAILED') {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { archiveAvailable, deleteJob, jobStatus, listJobs, type ArchiveResult, type ErrorBody, type ImportResult, type Job } from './api.js';
+import { deleteJob, jobStatus, listJobs, type ArchiveResult, type ErrorBody, type ImportResult, type Job } from './api.js';
 import { formatBytes } from '../../src/client/progress/format.js';
 import { count, dateTime, timeLeft } from './format.js';
 
@@ -53,11 +53,9 @@ function usePolling(job: Job, update: (job: Job, was: Job['status']) => void): v
   }, [job.id, running(job)]);
 }
 
-function JobCard({ job, now, deleted, update, remove }: {
+function JobCard({ job, now, update, remove }: {
   job: Job;
   now: number;
-  /** Counts the user's deletions, so that each card looks again whether its archive is there. */
-  deleted: number;
   update: (job: Job, was: Job['status']) => void;
   remove: (job: Job) => Promise<void>;
 }) {
@@ -65,14 +63,10 @@ function JobCard({ job, now, deleted, update, remove }: {
   const into = imported(job);
   const failed = failure(job);
   const link = enclosure(job);
-  const [gone, setGone] = useState(false);
-  useEffect(() => {
-    const made = archive(job);
-    // An expired archive says so by its date: no need to ask.
-    if (link && made && timeLeft(made.expiryDate, Date.now())) archiveAvailable(link).then((available) => setGone(!available), () => undefined);
-  }, [link, deleted]);
-  const done = gone ? null : archive(job);
-  const left = done ? timeLeft(done.expiryDate, now) : null;
+  const made = archive(job);
+  const left = made ? timeLeft(made.expiryDate, now) : null;
+  // Deleted before it expired (an expired one keeps its figures, marked expired).
+  const done = made?.archiveDeleted && left ? null : made;
   const heading = `job-${job.id}`;
   return (
     <li class="job">
@@ -138,7 +132,6 @@ export function MyExports() {
   const [error, setError] = useState('');
   const [said, setSaid] = useState('');
   const [now, setNow] = useState(Date.now());
-  const [deleted, setDeleted] = useState(0);
 
   const load = () => listJobs().then(setJobs, (failure: Error) => setError(failure.message));
   useEffect(() => {
@@ -156,7 +149,6 @@ export function MyExports() {
     setError('');
     try {
       await deleteJob(job.id);
-      setDeleted((n) => n + 1);
       setSaid(running(job) ? `${title(job)} cancelled.` : `The archive of ${title(job)} was deleted.`);
       await load();
     } catch (failure) {
@@ -180,7 +172,7 @@ export function MyExports() {
       ) : (
         <ul class="jobs">
           {jobs.map((job) => (
-            <JobCard key={job.id} job={job} now={now} deleted={deleted} update={update} remove={remove} />
+            <JobCard key={job.id} job={job} now={now} update={update} remove={remove} />
           ))}
         </ul>
       )}

@@ -53,6 +53,7 @@ export interface ArchiveResult {
   archiveName: string;
   documentsExported: number;
   recordsSkipped: number;
+  archiveDeleted: boolean;
 }
 
 export interface ImportResult {
@@ -220,11 +221,6 @@ export async function jobStatus(id: number): Promise<{ job: Job; retryAfter: num
  * Whether a finished job's archive can still be downloaded: the job's JSON stays the same after
  * its archive is deleted (or swept), and only the download itself answers 410 then.
  */
-export async function archiveAvailable(enclosure: string): Promise<boolean> {
-  const response = await fetch(enclosure, { method: 'HEAD', credentials: 'same-origin' });
-  return response.status !== 410 && response.status !== 404;
-}
-
 /** Cancels an unfinished job, or deletes a finished one's archive. */
 export const deleteJob = async (id: number) => void (await send('DELETE', `/jobs/${id}`));
 

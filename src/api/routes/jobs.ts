@@ -20,6 +20,7 @@ const CompletedResult = Type.Object({
   foldersExported: Type.Integer(),
   filesExported: Type.Integer(),
   recordsSkipped: Type.Integer(),
+  archiveDeleted: Type.Boolean({ description: 'The archive was deleted (by its owner, or once expired): its download answers 410' }),
 });
 
 /** A completed import's result (extension): what it created, and what it could not carry over. */

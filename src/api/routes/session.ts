@@ -5,7 +5,7 @@ import type { User } from '../../domain/model.js';
 import { sessionCookie } from '../../domain/sessions.js';
 import { openSession, userByPassword } from '../../content/sessions.js';
 import { deleteSession } from '../../store/queries/sessions.js';
-import { presentedSessionToken, userByApiKey, userOf } from '../auth.js';
+import { enabledUser, presentedSessionToken, userByApiKey, userOf } from '../auth.js';
 import { RateLimiter, requestCounter } from '../rateLimit.js';
 import { errors, UserDetails } from '../schemas.js';
 import { userDetailsJson } from '../views.js';
@@ -73,8 +73,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await attempts.hit(`sign-in-user:${username.toLowerCase()}`, reply);
         const found = await userByPassword(app.store.db, username, password);
         if (!found) throw unauthenticated('Wrong username or password');
-        user = found;
-        if (!user.enabled) throw unauthenticated(`The account ${user.username} is disabled`);
+        user = enabledUser(found);
       }
       const session = await openSession(app.store.db, user, app.config.sessionMs, presentedSessionToken(request));
       reply.setCookie(sessionCookie, session.token, {
