@@ -216,6 +216,11 @@ forEachDatabase((kind) => {
       assert.ok(alices.body.deliveries.every((d: any) => !bobsIds.has(d.id)));
       const paged = await lab().call('GET', '/me/notifications/deliveries?pageNumber=1&pageSize=1', { key: alice.key });
       assert.deepEqual(paged.body.deliveries.map((d: any) => d.id), [alices.body.deliveries[1].id]);
+      // The shape of every other list: its page number and the links to the pages beside it.
+      assert.equal(paged.body.pageNumber, 1);
+      const rels = paged.body._links.map((l: any) => l.rel);
+      for (const rel of ['first', 'prev', 'last', 'self']) assert.ok(rels.includes(rel), `no ${rel} link: ${rels}`);
+      assert.ok(paged.body._links.some((l: any) => l.rel === 'self' && l.link.endsWith('/me/notifications/deliveries?pageNumber=1&pageSize=1')), JSON.stringify(paged.body._links));
       expectError(await lab().call('GET', '/me/notifications/deliveries?pageSize=0', { key: alice.key }), 400, 40002);
     });
 

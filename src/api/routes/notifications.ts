@@ -6,8 +6,8 @@ import { isoNow } from '../../domain/time.js';
 import { maxWebhookUrlLength, newWebhookSecret, webhookUrlProblem } from '../../domain/webhookTarget.js';
 import { countDeliveries, deliveriesPage, ensureSettings, updateSettings } from '../../store/queries/notices.js';
 import { userOf } from '../auth.js';
-import { page } from '../links.js';
-import { errors, PageQuery } from '../schemas.js';
+import { page, pageLinks } from '../links.js';
+import { errors, PageQuery, paginated } from '../schemas.js';
 
 const Settings = Type.Object({
   webhook: Type.Union([Type.Object({ url: Type.String() }), Type.Null()], { description: 'Where a signed POST of the job JSON goes when a job ends; null for none' }),
@@ -118,14 +118,14 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listNoticeDeliveries',
         summary: "The notices of the caller's ended jobs and how each went, newest first (extension)",
         querystring: Type.Object(PageQuery),
-        response: { 200: Type.Object({ totalHits: Type.Integer(), deliveries: Type.Array(Delivery) }), ...errors(400, 401, 429, 500) },
+        response: { 200: paginated('deliveries', Delivery), ...errors(400, 401, 429, 500) },
       },
     },
     async (request) => {
       const owner = userOf(request).id;
       const p = page(request.query);
       const [totalHits, deliveries] = await Promise.all([countDeliveries(app.store.db, owner), deliveriesPage(app.store.db, owner, p.offset, p.limit)]);
-      return { totalHits, deliveries: deliveries.map(deliveryJson) };
+      return { totalHits, pageNumber: p.pageNumber, deliveries: deliveries.map(deliveryJson), _links: pageLinks(request, totalHits, p.pageNumber, p.pageSize) };
     },
   );
 };
